@@ -1,0 +1,236 @@
+"""The inventory's tables. Invariants live here as database constraints.
+
+The 25 columns of the Port Tokens page are a join over these tables; `columns.py` says
+how each column is read from that join.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Organization(models.Model):
+    org_id = models.CharField("Org ID", max_length=64, unique=True)
+    name = models.CharField("Org Name", max_length=200, db_index=True)
+
+    class Meta:
+        ordering = ["name", "org_id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.org_id})"
+
+
+class Membership(models.Model):
+    """A user's access to one organization. Viewers see; managers also transfer."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        MANAGER = "manager", "Manager"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
+            models.CheckConstraint(
+                condition=Q(role__in=["viewer", "manager"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.role} of {self.organization}"
+
+
+class Customer(models.Model):
+    customer_id = models.CharField("Customer ID", max_length=64, unique=True)
+    name = models.CharField("Customer Name", max_length=200, db_index=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.customer_id})"
+
+
+class Order(models.Model):
+    """A sales order; several tokens usually come from one order."""
+
+    sales_order = models.CharField("Sales Order", max_length=64, unique=True)
+    purchase_order = models.CharField("Purchase Order", max_length=64, null=True, blank=True)
+    customer_reference = models.CharField(
+        "Customer Reference", max_length=200, null=True, blank=True
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    order_date = models.DateField("Order Date", null=True, blank=True, db_index=True)
+    ship_date = models.DateField("Ship Date", null=True, blank=True, db_index=True)
+
+    def __str__(self):
+        return self.sales_order
+
+
+class CloudPlanPart(models.Model):
+    """The cloud-plan catalog: a part number fixes plan, term, port type and token type."""
+
+    part_no = models.CharField("Part No.", max_length=64, unique=True)
+    cloud_plan = models.CharField("Cloud Plan", max_length=200, db_index=True)
+    description = models.CharField("Description", max_length=500, null=True, blank=True)
+    term_years = models.PositiveSmallIntegerField("Term (Years)", null=True, blank=True)
+    port_type = models.CharField("Port Type", max_length=64, null=True, blank=True)
+    token_type = models.CharField("Token Type", max_length=64, null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.part_no} {self.cloud_plan}"
+
+
+class Station(models.Model):
+    serial = models.CharField("Station S/N", max_length=64, unique=True)
+    name = models.CharField("Station Name", max_length=200, null=True, blank=True, db_index=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="stations"
+    )
+
+    def __str__(self):
+        return f"{self.name or ''} ({self.serial})"
+
+
+class Evse(models.Model):
+    """One port of a station; a token is applied to at most one of these."""
+
+    evse_id = models.CharField("EVSE ID", max_length=64, unique=True)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="evses")
+
+    class Meta:
+        verbose_name = "EVSE"
+        verbose_name_plural = "EVSEs"
+
+    def __str__(self):
+        return self.evse_id
+
+
+class PortToken(models.Model):
+    class Status(models.TextChoices):
+        NEW = "New", "New"
+        AVAILABLE = "Available", "Available"
+        ACTIVE = "Active", "Active"
+        EXPIRED = "Expired", "Expired"
+
+    #: Statuses of tokens that may be transferred (when also applied to no EVSE).
+    TRANSFERABLE_STATUSES = (Status.NEW, Status.AVAILABLE)
+
+    serial = models.CharField("Token S/N", max_length=64, unique=True)
+    part = models.ForeignKey(CloudPlanPart, on_delete=models.PROTECT, related_name="tokens")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="tokens"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="tokens")
+    evse = models.ForeignKey(
+        Evse, on_delete=models.PROTECT, null=True, blank=True, related_name="tokens"
+    )
+    activation_date = models.DateTimeField(null=True, blank=True)
+    applied_date = models.DateTimeField(null=True, blank=True)
+    plan_start_date = models.DateTimeField(null=True, blank=True)
+    plan_end_date = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    renewal_owner = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["New", "Available", "Active", "Expired"]),
+                name="port_token_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["evse"],
+                condition=Q(status="Active"),
+                name="one_active_token_per_evse",
+            ),
+        ]
+        indexes = [
+            # Visibility is "tokens of these organizations", paged by serial.
+            models.Index(fields=["organization", "serial"], name="token_org_serial"),
+            models.Index(fields=["status", "serial"], name="token_status_serial"),
+            models.Index(fields=["activation_date"], name="token_activation"),
+            models.Index(fields=["applied_date"], name="token_applied"),
+            models.Index(fields=["plan_start_date"], name="token_plan_start"),
+            models.Index(fields=["plan_end_date"], name="token_plan_end"),
+        ]
+
+    def __str__(self):
+        return self.serial
+
+
+class ColumnPreference(models.Model):
+    """The columns a user last chose, shown when a URL names no `columns=`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="column_preference"
+    )
+    column_keys = models.TextField(help_text="Comma-separated column keys in display order")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.column_keys}"
+
+
+class Transfer(models.Model):
+    """One transfer of tokens into an organization. Append-only history."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers"
+    )
+    to_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    note = models.CharField(max_length=500, blank=True, default="")
+    token_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Transfer #{self.pk} to {self.to_organization}"
+
+
+class TransferItem(models.Model):
+    """One token moved by a transfer, with the organization it left."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="items")
+    token = models.ForeignKey(PortToken, on_delete=models.PROTECT, related_name="transfer_items")
+    from_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="transfers_out"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "token"], name="token_once_per_transfer")
+        ]
+        indexes = [models.Index(fields=["from_organization", "transfer"], name="item_from_org")]
+
+    def __str__(self):
+        return f"{self.token} from {self.from_organization}"
+
+
+class ExportLog(models.Model):
+    """Who exported what, for compliance."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_logs"
+    )
+    file_format = models.CharField(max_length=8)
+    scope = models.CharField(max_length=16)
+    query_string = models.TextField(blank=True, default="")
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.file_format} {self.scope} at {self.created_at}"

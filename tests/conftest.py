@@ -1,0 +1,49 @@
+"""Every test can have the three people of one organization: a manager, a viewer and an
+outsider (a member of another organization), so each view gets its access tests cheaply."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from inventory.models import Membership, Organization
+from tests import factories
+
+
+@dataclass
+class People:
+    org: Organization
+    other_org: Organization
+    manager: object
+    viewer: object
+    outsider: object
+
+
+@pytest.fixture
+def people(db) -> People:
+    org = factories.make_organization("ORG-ACME", "Acme Charging")
+    other_org = factories.make_organization("ORG-OTHER", "Other Networks")
+    manager = factories.make_user("manager")
+    viewer = factories.make_user("viewer")
+    outsider = factories.make_user("outsider")
+    factories.grant(manager, org, Membership.Role.MANAGER)
+    factories.grant(viewer, org, Membership.Role.VIEWER)
+    factories.grant(outsider, other_org, Membership.Role.MANAGER)
+    return People(org, other_org, manager, viewer, outsider)
+
+
+@pytest.fixture
+def manager_client(client, people):
+    client.force_login(people.manager)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, people):
+    client.force_login(people.viewer)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, people):
+    client.force_login(people.outsider)
+    return client
