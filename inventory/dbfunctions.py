@@ -92,8 +92,11 @@ class DateText(Func):
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite stores dates as ISO text already.
-        return self.as_sql(compiler, connection, template="%(expressions)s", **extra_context)
+        # SQLite stores dates as ISO text already. The CAST drops the column's declared
+        # type, which would otherwise make the sqlite3 driver hand back a `date`, not text.
+        return self.as_sql(
+            compiler, connection, template="CAST(%(expressions)s AS TEXT)", **extra_context
+        )
 
 
 class NumberText(Func):

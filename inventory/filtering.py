@@ -6,17 +6,21 @@ records a `StateMessage` saying what was wrong and where, so the page can show i
 that piece and the export applies exactly the same rules to exactly the same state.
 """
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from itertools import zip_longest
 from urllib.parse import urlencode
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import NullIf, StrIndex
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Lower, NullIf, StrIndex
 from django.db.models.lookups import Exact, GreaterThan
+from django.utils.timezone import now
 
 from inventory.columns import COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS, Column, Kind
 from inventory.dbfunctions import PACIFIC, Fold, fold_text
-from inventory.models import PortToken
+from inventory.models import ColumnPreference, PortToken
 
 OPERATORS: dict[str, str] = {
     "contains": "contains",
@@ -24,6 +28,14 @@ OPERATORS: dict[str, str] = {
     "is": "is",
     "before": "before",
     "after": "after",
+}
+#: What the filter builder's operator select shows.
+OPERATOR_LABELS: dict[str, str] = {
+    "contains": "Contains",
+    "not_contains": "Does Not Contain",
+    "is": "Is",
+    "before": "Before",
+    "after": "After",
 }
 TEXT_OPERATORS = ("contains", "not_contains", "is")
 TEMPORAL_OPERATORS = ("before", "after")
@@ -289,17 +301,63 @@ def _is_empty(column: Column) -> Q:
     return Q(**{f"{column.path}__isnull": True})
 
 
-def _contains(column: Column, value: str):
-    return GreaterThan(StrIndex(Fold(column.display_expression()), Value(fold_text(value))), 0)
+def _folded(column: Column, value: str):
+    """The column's shown text, case-folded for comparing with `value`.
+
+    `Fold` folds non-ASCII letters too, which SQLite's LOWER does not, but on SQLite it
+    is a Python function called once per row. A value that is all ASCII can only match
+    ASCII letters (bar oddities like the Kelvin sign), so the native LOWER is enough
+    there and several times faster. PostgreSQL runs LOWER either way.
+    """
+    expression = column.display_expression()
+    return Lower(expression) if value.isascii() else Fold(expression)
+
+
+#: A whole year, month or day: 'YYYY', 'YYYY-MM', 'YYYY-MM-DD'.
+_DATE_PREFIX = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def _prefix_range(column: Column, value: str) -> tuple | None:
+    """The [start, end) a date or timestamp column's value lies in when its shown text
+    contains `value`, for a `value` that is a whole year, month or day; else None.
+
+    The shown text is 'YYYY-MM-DD[ HH:MM]' and only the year has four digits in a row,
+    so such a value can only match at the start of the text: containing '2025-03'
+    means lying in March 2025 (Pacific Time for timestamps). A range the database can
+    answer from an index replaces formatting every row as text.
+    """
+    if not column.is_temporal or not _DATE_PREFIX.fullmatch(value):
+        return None
+    year, month, day = ([int(part) for part in value.split("-")] + [None, None])[:3]
+    try:
+        if month is None:
+            start, end = date(year, 1, 1), date(year + 1, 1, 1)
+        elif day is None:
+            start, end = date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+        else:
+            start = date(year, month, day)
+            end = start + timedelta(days=1)
+    except ValueError:  # month 13, day 32, year 0 or 9999: no shown text has it
+        return None
+    if column.kind is Kind.TIMESTAMP:
+        return pacific_day_start(start), pacific_day_start(end)
+    return start, end
+
+
+def _contains(column: Column, value: str) -> Q:
+    bounds = _prefix_range(column, value)
+    if bounds is not None:
+        return Q(**{f"{column.path}__gte": bounds[0], f"{column.path}__lt": bounds[1]})
+    return Q(GreaterThan(StrIndex(_folded(column, value), Value(fold_text(value))), 0))
 
 
 def filter_condition(f: Filter) -> Q:
     """The Q for one valid filter. Comparisons are with the shown text, case-folded."""
     column, op, value = f.column, f.op, f.value
     if op == "contains":
-        return Q(_contains(column, value))
+        return _contains(column, value)
     if op == "not_contains":
-        return _is_empty(column) | ~Q(_contains(column, value))
+        return _is_empty(column) | ~_contains(column, value)
     if op == "is":
         if value == "":
             return _is_empty(column)
@@ -316,7 +374,7 @@ def filter_condition(f: Filter) -> Q:
             return Q(**{f"{column.path}__gte": start, f"{column.path}__lt": end})
         if column.kind is Kind.DATE and day is not None:
             return Q(**{column.path: day})
-        return Q(Exact(Fold(column.display_expression()), Value(fold_text(value))))
+        return Q(Exact(_folded(column, value), Value(fold_text(value))))
     day = parse_date(value)
     assert day is not None and column.is_temporal  # guaranteed by parse_filter
     if op == "before":
@@ -349,3 +407,144 @@ def ordering(state: ViewState) -> list:
     if state.sort_descending:
         return [expression.desc(nulls_last=True), "serial"]
     return [expression.asc(nulls_last=True), "serial"]
+
+
+def is_status_filter(f: Filter) -> bool:
+    return f.column.key == "status" and f.op == "is"
+
+
+def with_status(state: ViewState, status: str | None) -> list[Filter]:
+    """The state's filters with every `status:is:` filter replaced by one for `status`
+    (or just removed when `status` is None): what a status summary link asks for."""
+    kept = [f for f in state.filters if not is_status_filter(f)]
+    if status is None:
+        return kept
+    return [*kept, Filter(COLUMNS_BY_KEY["status"], "is", status)]
+
+
+def status_counts(queryset: QuerySet[PortToken], state: ViewState) -> dict[str, int]:
+    """Matching tokens per status, in ONE grouped query, for the status summary.
+
+    With match=all the state's own `status:is:` filters are left out, so each number is
+    what clicking that status shows (the usual facet count) and the other statuses do
+    not drop to zero once one is chosen. With match=any a status filter widens rather
+    than narrows, so there the counts are simply those of the matching tokens.
+    """
+    if state.match == "all":
+        rows = [row for row in state.filter_rows if row.filter and not is_status_filter(row.filter)]
+        state = replace(state, filter_rows=rows)
+    queryset = filter_tokens(queryset, state)
+    grouped = queryset.order_by().values_list("status").annotate(n=Count("pk"))
+    counts = dict.fromkeys(PortToken.Status.values, 0)
+    counts.update(dict(grouped))
+    return counts
+
+
+def matching_count(counts: dict[str, int], state: ViewState) -> int:
+    """The number of matching tokens, from `status_counts(queryset, state)`.
+
+    Every token has exactly one status, so the total is a sum of those counts: with
+    match=any they are the matching tokens' own; with match=all they leave out the
+    `status:is:` filters, so only the statuses that every such filter names count. This
+    spares the page a second scan of the filtered join.
+    """
+    chosen = [f.value.lower() for f in state.filters if is_status_filter(f)]
+    if state.match == "any" or not chosen:
+        return sum(counts.values())
+    return sum(
+        count
+        for status, count in counts.items()
+        if all(value == status.lower() for value in chosen)
+    )
+
+
+# --- the user's remembered column choice -----------------------------------------------
+
+
+def saved_column_keys(user) -> list[str] | None:
+    """The column keys the user last chose, or None. Pass to `parse_view_state`."""
+    if not user.is_authenticated:
+        return None
+    saved = ColumnPreference.objects.filter(user=user).values_list("column_keys", flat=True).first()
+    return [key for key in saved.split(",") if key] if saved else None
+
+
+def remember_columns(user, state: ViewState, saved: list[str] | None) -> None:
+    """Store the URL's `columns=` as the user's choice when it differs from `saved`."""
+    if not user.is_authenticated or not state.columns_given:
+        return
+    keys = [column.key for column in state.columns]
+    if keys == saved:
+        return
+    value = ",".join(keys)
+    if ColumnPreference.objects.filter(user=user).update(column_keys=value, updated_at=now()):
+        return
+    try:
+        with transaction.atomic():
+            ColumnPreference.objects.create(user=user, column_keys=value)
+    except IntegrityError:
+        pass  # a parallel request stored a choice first; the next visit stores this one
+
+
+# --- plain HTML forms -> the canonical URL ----------------------------------------------
+
+#: Fields of the page's own forms; they never appear in a canonical URL.
+FORM_FIELDS = ("f_key", "f_op", "f_value", "f_remove", "col", "set_columns")
+
+
+@dataclass(frozen=True)
+class FormRedirect:
+    query: str
+    notice: str | None = None
+
+
+def form_redirect(query_dict) -> FormRedirect | None:
+    """Turn a submitted filter builder or column chooser into the canonical query string.
+
+    The builder submits its rows as repeated `f_key`/`f_op`/`f_value` fields (so it works
+    as a plain form without JavaScript) and `f_remove=<row>` to drop a row; the column
+    chooser submits `set_columns=1` with the checked `col` keys. The answer keeps every
+    other piece of the URL as given (bad pieces included, so the page can still say what
+    is wrong with them) and starts again at page 1. None when no form was submitted.
+    """
+    builder = "f_key" in query_dict
+    chooser = "set_columns" in query_dict
+    if not builder and not chooser:
+        return None
+    notice = None
+    filters = [("filter", value) for value in query_dict.getlist("filter")]
+    rest = [
+        (key, value)
+        for key, values in query_dict.lists()
+        if key not in (*FORM_FIELDS, "filter", "page")
+        for value in values
+    ]
+    if builder:
+        filters = [("filter", raw) for raw in _builder_filters(query_dict)]
+        rest = [(key, value) for key, value in rest if not (key == "match" and value == "all")]
+    if chooser:
+        keys = [_clean(key) for key in query_dict.getlist("col") if key.strip()]
+        if keys:
+            rest = [(key, value) for key, value in rest if key != "columns"]
+            rest.append(("columns", ",".join(keys)))
+        else:
+            notice = "Choose at least one column; the columns were not changed."
+    return FormRedirect(urlencode(filters + rest), notice)
+
+
+def _builder_filters(query_dict) -> list[str]:
+    remove = query_dict.get("f_remove", "")
+    rows = zip_longest(
+        query_dict.getlist("f_key"),
+        query_dict.getlist("f_op"),
+        query_dict.getlist("f_value"),
+        fillvalue="",
+    )
+    raws = []
+    for position, (key, op, value) in enumerate(rows, start=1):
+        if str(position) == remove:
+            continue
+        if key.strip() == "" and value.strip() == "":
+            continue  # an unused empty row
+        raws.append(f"{key.strip()}:{op.strip() or 'contains'}:{value}")
+    return raws

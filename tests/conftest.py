@@ -18,6 +18,12 @@ class People:
     outsider: object
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The default hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def people(db) -> People:
     org = factories.make_organization("ORG-ACME", "Acme Charging")

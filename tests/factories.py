@@ -96,3 +96,16 @@ def make_token(organization=None, serial=None, **fields):
     return PortToken.objects.create(
         serial=serial or f"TKN-{_next():08d}", organization=organization, **fields
     )
+
+
+def make_tokens(organization, count, *, prefix="BULK", part=None, **fields):
+    """`count` tokens of `organization` in one insert, serials `<prefix>-000000` upward."""
+    part = part or make_part()
+    fields.setdefault("status", PortToken.Status.NEW)
+    return PortToken.objects.bulk_create(
+        [
+            PortToken(serial=f"{prefix}-{n:06d}", organization=organization, part=part, **fields)
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )

@@ -1,23 +1,263 @@
-from django.core.paginator import Paginator
-from django.shortcuts import render
+"""The Port Tokens page and the Organizations page.
 
-from inventory.filtering import filter_tokens, ordering, parse_view_state
-from inventory.selectors import token_rows, visible_organizations, visible_tokens
+The views parse the request, call the filtering and table functions, and hand the
+template plain values: every link on the page is built here from the one view state.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from inventory.columns import COLUMNS, COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS
+from inventory.filtering import (
+    MAX_FILTERS,
+    OPERATOR_LABELS,
+    PER_PAGE_CHOICES,
+    TEMPORAL_OPERATORS,
+    filter_tokens,
+    form_redirect,
+    is_status_filter,
+    matching_count,
+    parse_view_state,
+    remember_columns,
+    saved_column_keys,
+    status_counts,
+    with_status,
+)
+from inventory.models import Membership, PortToken
+from inventory.selectors import visible_organizations, visible_tokens
+from inventory.tables import page_of_tokens, port_token_table
+
+#: "Select all N matching" is offered up to the most tokens one transfer may move.
+SELECT_ALL_MATCHING_LIMIT = 10_000
+#: Rows the filter builder shows in total without JavaScript (filled ones included).
+BUILDER_ROWS_WITHOUT_JS = 3
+EXPORT_LINKS = (
+    ("csv", "visible", "Export visible columns (CSV)"),
+    ("xlsx", "visible", "Export visible columns (XLSX)"),
+    ("csv", "all", "Export all columns (CSV)"),
+    ("xlsx", "all", "Export all columns (XLSX)"),
+)
 
 
 def port_token_list(request):
-    state = parse_view_state(request.GET)
-    tokens = filter_tokens(visible_tokens(request.user), state).order_by(*ordering(state))
-    paginator = Paginator(tokens.values_list("pk", flat=True), state.per_page)
-    page = paginator.get_page(state.page)
-    rows = token_rows(tokens.filter(pk__in=list(page.object_list)), state.columns)
-    return render(
-        request,
-        "inventory/port_tokens.html",
-        {"state": state, "page": page, "rows": rows, "columns": state.columns},
+    submitted = form_redirect(request.GET)
+    if submitted is not None:
+        if submitted.notice:
+            messages.error(request, submitted.notice)
+        query = f"?{submitted.query}" if submitted.query else ""
+        return HttpResponseRedirect(request.path + query)
+
+    saved = saved_column_keys(request.user)
+    state = parse_view_state(request.GET, saved)
+    remember_columns(request.user, state, saved)
+
+    tokens = visible_tokens(request.user)
+    counts = status_counts(tokens, state)
+    page = page_of_tokens(
+        filter_tokens(tokens, state),
+        state,
+        request.user,
+        count=matching_count(counts, state),
+    )
+    export_query = state.query_string(columns=state.columns, page=None, per_page=None)
+    context = {
+        "state": state,
+        "page": page,
+        "piece_messages": _messages_by_piece(state),
+        "total_display": f"{page.count:,}",
+        "start_display": f"{page.start_index:,}",
+        "end_display": f"{page.end_index:,}",
+        "num_pages_display": f"{page.num_pages:,}",
+        "table": port_token_table(page, state) if page.rows else None,
+        "status_summary": _status_summary(state, counts),
+        "status_all_url": (
+            "?" + state.query_string(filters=with_status(state, None), page=None)
+            if any(is_status_filter(f) for f in state.filters)
+            else None
+        ),
+        "chips": _chips(state),
+        "builder_rows": _builder_rows(state),
+        "builder_fields": COLUMNS,
+        "temporal_keys": [c.key for c in COLUMNS if c.is_temporal],
+        "temporal_operators": TEMPORAL_OPERATORS,
+        "status_values": PortToken.Status.values,
+        "builder_hidden": state.query_items(filters=[], match=None, page=None),
+        "clear_filters_url": "?" + state.query_string(filters=[], match=None, page=None),
+        "chooser": _column_chooser(state),
+        "chooser_hidden": state.query_items(columns=None, page=None),
+        "per_page_choices": PER_PAGE_CHOICES,
+        "per_page_hidden": state.query_items(per_page=None, page=None),
+        "pages": _page_links(state, page),
+        # The export names the columns even when they came from the saved choice, so
+        # that "visible" means what is on the screen.
+        "export_links": _export_links(export_query),
+        "export_base": reverse("inventory:port_tokens_export"),
+        "export_query": export_query,
+        "transfer_url": reverse("inventory:transfer"),
+        "all_matching_url": (
+            reverse("inventory:transfer")
+            + "?"
+            + urlencode([("all_matching", "1"), *state.query_items(page=None, per_page=None)])
+        ),
+        "select_all_limit": SELECT_ALL_MATCHING_LIMIT,
+    }
+    return render(request, "inventory/port_tokens.html", context)
+
+
+def _messages_by_piece(state) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for message in state.messages:
+        grouped.setdefault(message.piece, []).append(message.text)
+    return grouped
+
+
+def _status_summary(state, counts: dict[str, int]) -> list[dict]:
+    chosen = {f.value.lower() for f in state.filters if is_status_filter(f)}
+    return [
+        {
+            "status": status,
+            "count": count,
+            "count_display": f"{count:,}",
+            "current": status.lower() in chosen,
+            "url": "?" + state.query_string(filters=with_status(state, status), page=None),
+        }
+        for status, count in counts.items()
+    ]
+
+
+def _chips(state) -> list[dict]:
+    filters = state.filters
+    return [
+        {
+            "text": f.describe(),
+            "remove_url": "?"
+            + state.query_string(filters=filters[:i] + filters[i + 1 :], page=None),
+        }
+        for i, f in enumerate(filters)
+    ]
+
+
+def _builder_rows(state) -> list[dict]:
+    """The builder's rows: every filter of the URL (bad ones too, with their message),
+    then empty rows so that a few can be filled in without JavaScript."""
+    rows = [
+        _builder_row(row.index, row.key, row.op, row.value)
+        | {"errors": state.messages_for(f"filter-{row.index}")}
+        for row in state.filter_rows
+    ]
+    empty_rows = max(1, BUILDER_ROWS_WITHOUT_JS - len(rows))
+    for _ in range(min(empty_rows, MAX_FILTERS - len(rows))):
+        rows.append(_builder_row(len(rows) + 1, "", "contains", ""))
+    return rows
+
+
+def _builder_row(position: int, key: str, op: str, value: str) -> dict:
+    column = COLUMNS_BY_KEY.get(key)
+    # Before/After only where they mean something. They stay in the list, hidden, so
+    # that the script can offer them again when the field changes to a date column.
+    temporal = column is None or column.is_temporal
+    ops = [
+        (o, label, not temporal and o in TEMPORAL_OPERATORS) for o, label in OPERATOR_LABELS.items()
+    ]
+    return {
+        "position": position,
+        "key": key,
+        "op": op,
+        "value": value,
+        "errors": [],
+        "key_known": column is not None,
+        "op_known": op in OPERATOR_LABELS,
+        "temporal": column is not None and column.is_temporal,
+        "ops": ops,
+    }
+
+
+def _column_chooser(state) -> dict:
+    """All 25 columns, the visible ones first in display order (so submitting the chooser
+    keeps that order), with the links for "show all" and "reset to default"."""
+    visible = list(state.columns)
+    hidden = [column for column in COLUMNS if column not in visible]
+    return {
+        "options": [(column, True) for column in visible] + [(column, False) for column in hidden],
+        "show_all_url": "?" + state.query_string(columns=list(COLUMNS), page=None),
+        "reset_url": "?"
+        + state.query_string(columns=[COLUMNS_BY_KEY[k] for k in DEFAULT_COLUMN_KEYS], page=None),
+        "visible_count": len(visible),
+    }
+
+
+def _page_links(state, page) -> dict:
+    def link(number):
+        return "?" + state.query_string(page=number)
+
+    return {
+        "first": link(1) if page.has_previous else None,
+        "previous": link(page.number - 1) if page.has_previous else None,
+        "next": link(page.number + 1) if page.has_next else None,
+        "last": link(page.num_pages) if page.has_next else None,
+    }
+
+
+def _export_links(query: str) -> list[dict]:
+    base = reverse("inventory:port_tokens_export")
+    return [
+        {
+            "label": label,
+            "url": f"{base}?{urlencode([('format', file_format), ('scope', scope)])}"
+            + (f"&{query}" if query else ""),
+        }
+        for file_format, scope, label in EXPORT_LINKS
+    ]
+
+
+# --- Organizations -------------------------------------------------------------------------
+
+
+def organizations_with_token_counts(user):
+    """The user's organizations with their role and token counts per status, in one
+    aggregated query."""
+    role = Membership.objects.filter(user=user, organization=OuterRef("pk")).values("role")[:1]
+    counts = {
+        status.lower(): Count("tokens", filter=Q(tokens__status=status))
+        for status in PortToken.Status.values
+    }
+    return (
+        visible_organizations(user)
+        .annotate(role=Subquery(role), total=Count("tokens"), **counts)
+        .order_by("name", "org_id")
     )
 
 
 def organization_list(request):
-    organizations = visible_organizations(request.user).order_by("name")
-    return render(request, "inventory/organizations.html", {"organizations": organizations})
+    table_url = reverse("inventory:port_tokens")
+    organizations = []
+    for organization in organizations_with_token_counts(request.user):
+        org_filter = ("filter", f"org_id:is:{organization.org_id}")
+        organizations.append(
+            {
+                "org": organization,
+                "role": Membership.Role(organization.role).label if organization.role else None,
+                "url": f"{table_url}?{urlencode([org_filter])}",
+                "total_display": f"{organization.total:,}",
+                "statuses": [
+                    {
+                        "status": status,
+                        "count": getattr(organization, status.lower()),
+                        "count_display": f"{getattr(organization, status.lower()):,}",
+                        "url": f"{table_url}?"
+                        + urlencode([org_filter, ("filter", f"status:is:{status}")]),
+                    }
+                    for status in PortToken.Status.values
+                ],
+            }
+        )
+    return render(
+        request,
+        "inventory/organizations.html",
+        {"organizations": organizations, "statuses": PortToken.Status.values},
+    )
