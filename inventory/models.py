@@ -177,6 +177,28 @@ class ColumnPreference(models.Model):
         return f"{self.user}: {self.column_keys}"
 
 
+class HistoryIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete a transfer record."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk changes to history are refused: rows are only ever inserted."""
+
+    def update(self, **kwargs):
+        raise HistoryIsAppendOnly(f"{self.model.__name__} rows cannot be updated.")
+
+    def delete(self):
+        raise HistoryIsAppendOnly(f"{self.model.__name__} rows cannot be deleted.")
+
+
+def _insert_only(instance, save, args, kwargs):
+    if not instance._state.adding:
+        raise HistoryIsAppendOnly(f"{type(instance).__name__} #{instance.pk} cannot be changed.")
+    # A new instance given the pk of an existing row must fail, not overwrite it.
+    kwargs["force_insert"] = True
+    save(*args, **kwargs)
+
+
 class Transfer(models.Model):
     """One transfer of tokens into an organization. Append-only history."""
 
@@ -190,11 +212,19 @@ class Transfer(models.Model):
     note = models.CharField(max_length=500, blank=True, default="")
     token_count = models.PositiveIntegerField()
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"Transfer #{self.pk} to {self.to_organization}"
+
+    def save(self, *args, **kwargs):
+        _insert_only(self, super().save, args, kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsAppendOnly(f"Transfer #{self.pk} cannot be deleted.")
 
 
 class TransferItem(models.Model):
@@ -206,6 +236,8 @@ class TransferItem(models.Model):
         Organization, on_delete=models.PROTECT, related_name="transfers_out"
     )
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["transfer", "token"], name="token_once_per_transfer")
@@ -214,6 +246,12 @@ class TransferItem(models.Model):
 
     def __str__(self):
         return f"{self.token} from {self.from_organization}"
+
+    def save(self, *args, **kwargs):
+        _insert_only(self, super().save, args, kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsAppendOnly(f"Transfer item #{self.pk} cannot be deleted.")
 
 
 class ExportLog(models.Model):

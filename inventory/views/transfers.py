@@ -1,13 +1,139 @@
-from django.http import Http404
+"""Transfer pages. Thin: parse the request, call inventory.transfers, render."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from inventory.forms import TransferFilterForm, TransferForm
+from inventory.selectors import managed_organizations, visible_organizations
+from inventory.transfers import (
+    MAX_TOKENS,
+    TransferRefused,
+    describe_sources,
+    preselect_serials,
+    review_transfer,
+    source_names,
+    success_message,
+    table_link_items,
+    transfer_history,
+    transfer_items,
+    transfer_tokens,
+    visible_transfers,
+)
+
+HISTORY_PER_PAGE = 25
+DETAIL_PER_PAGE = 100
+# The review lists every problem, but only this many of the tokens that will move: the
+# count and the sources say the rest, and 10,000 rows would bury the button.
+REVIEW_ROWS = 500
+# With more organizations than this, the destination list gets a filter box.
+SEARCHABLE_FROM = 8
 
 
+@require_http_methods(["GET", "POST"])
 def transfer_form(request):
-    raise Http404("Transfers are not available yet.")
+    organizations = list(managed_organizations(request.user).order_by("name", "org_id"))
+    if request.method == "GET":
+        preselection = preselect_serials(request.user, request.GET)
+        form = TransferForm(
+            initial={"token_sns": "\n".join(preselection.serials)}, organizations=organizations
+        )
+        return _render_form(request, form, organizations, notes=preselection.notes)
+
+    form = TransferForm(request.POST, organizations=organizations)
+    if not form.is_valid():
+        return _render_form(request, form, organizations, status=400)
+    arguments = {
+        "user": request.user,
+        "serials": form.cleaned_data["token_sns"],
+        "to_org": form.cleaned_data["to_org"],
+        "note": form.cleaned_data["note"],
+    }
+    # Anything but an explicit transfer only reviews: a stray or missing action never moves.
+    if request.POST.get("action") == "transfer":
+        try:
+            record = transfer_tokens(
+                **arguments, reviewed_sources=request.POST.getlist("reviewed_from") or None
+            )
+        except TransferRefused as refused:
+            review = refused.review
+        else:
+            messages.success(request, success_message(record))
+            url = reverse("inventory:transfer_detail", args=[record.pk])
+            return HttpResponseRedirect(url, status=303)
+    else:
+        review = review_transfer(**arguments)
+    for name, errors in review.errors.items():
+        for error in errors:
+            form.add_error(name, error)
+    return _render_form(
+        request, form, organizations, review=review, status=200 if review.ok else 400
+    )
+
+
+def _render_form(request, form, organizations, *, review=None, notes=(), status=200):
+    context = {
+        "form": form,
+        "review": review,
+        "review_rows": review.movable[:REVIEW_ROWS] if review else [],
+        "movable_count": f"{len(review.movable):,}" if review else "0",
+        "problem_count": f"{len(review.problems):,}" if review else "0",
+        "notes": notes,
+        "manages_any": bool(organizations),
+        "searchable": len(organizations) > SEARCHABLE_FROM,
+        "max_tokens": MAX_TOKENS,
+    }
+    return render(request, "inventory/transfer_form.html", context, status=status)
 
 
 def transfer_list(request):
-    raise Http404("Transfers are not available yet.")
+    organizations = list(visible_organizations(request.user).order_by("name", "org_id"))
+    filter_form = TransferFilterForm(request.GET, organizations=organizations)
+    organization = None
+    if filter_form.is_valid() and filter_form.cleaned_data["org"]:
+        chosen = filter_form.cleaned_data["org"]
+        organization = next(org for org in organizations if org.org_id == chosen)
+    page = Paginator(transfer_history(request.user, organization), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    names = source_names(record.pk for record in page if record.source_count <= 2)
+    rows = [
+        (record, describe_sources(names.get(record.pk, []), record.source_count)) for record in page
+    ]
+    return render(
+        request,
+        "inventory/transfer_list.html",
+        {
+            "filter_form": filter_form,
+            "organization": organization,
+            "page": page,
+            "rows": rows,
+            "page_query": urlencode({"org": organization.org_id}) if organization else "",
+        },
+    )
 
 
 def transfer_detail(request, pk):
-    raise Http404("Transfers are not available yet.")
+    record = get_object_or_404(
+        visible_transfers(request.user).select_related("created_by", "to_organization"), pk=pk
+    )
+    items = transfer_items(record, request.user)
+    page = Paginator(items, DETAIL_PER_PAGE).get_page(request.GET.get("page"))
+    link_items, by_serial = table_link_items(record, items)
+    return render(
+        request,
+        "inventory/transfer_detail.html",
+        {
+            "transfer": record,
+            "sources": source_names([record.pk]).get(record.pk, []),
+            "page": page,
+            "table_url": f"{reverse('inventory:port_tokens')}?{urlencode(link_items)}",
+            "table_by_serial": by_serial,
+            "hidden_count": record.token_count - page.paginator.count,
+        },
+    )

@@ -1,0 +1,71 @@
+"""Forms: they parse and render request data. The rules they feed live in the services."""
+
+from django import forms
+
+from inventory.transfers import MAX_NOTE_LENGTH, MAX_TOKENS, parse_serials
+
+
+class SerialListField(forms.Field):
+    """Pasted Token S/Ns (spaces, commas, new lines, a spreadsheet column) as a list."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        return parse_serials(value or "")
+
+
+def organization_choices(organizations) -> list[tuple[str, str]]:
+    return [(org.org_id, f"{org.name} ({org.org_id})") for org in organizations]
+
+
+class TransferForm(forms.Form):
+    """The transfer form. It stays lenient on purpose: the transfer service checks the
+    list, the destination and the note, so every problem is reported at once, by S/N."""
+
+    token_sns = SerialListField(
+        label="Token S/Ns",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=(
+            "Separate with spaces, commas or new lines; a column pasted from a spreadsheet "
+            f"works too. Up to {MAX_TOKENS:,} tokens."
+        ),
+    )
+    to_org = forms.CharField(
+        label="Destination organization",
+        required=False,
+        widget=forms.Select,
+        help_text="Organizations you manage.",
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_NOTE_LENGTH}),
+        help_text=f"Optional, up to {MAX_NOTE_LENGTH} characters. Kept in the transfer history.",
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].widget.choices = [
+            ("", "Choose an organization…"),
+            *organization_choices(organizations),
+        ]
+
+
+class TransferFilterForm(forms.Form):
+    """The history filter: one of the user's organizations, or all of them."""
+
+    org = forms.ChoiceField(
+        label="Organization",
+        required=False,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not one of your organizations; showing all of them."
+        },
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [
+            ("", "All my organizations"),
+            *organization_choices(organizations),
+        ]

@@ -1,0 +1,645 @@
+"""The transfer pages through HTTP: the form, review, transfer, history list and detail."""
+
+import csv
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+
+from inventory.models import Membership, PortToken, Transfer
+from inventory.transfers import UNKNOWN_TOKEN, transfer_tokens
+from tests import factories
+
+FORM_URL = "/inventory/port-tokens/transfer/"
+HISTORY_URL = "/inventory/transfers/"
+MANAGER = Membership.Role.MANAGER
+
+
+@pytest.fixture
+def east(people):
+    """A second organization the manager of Acme Charging also manages."""
+    east = factories.make_organization("ORG-EAST", "Acme East")
+    factories.grant(people.manager, east, MANAGER)
+    return east
+
+
+def post(client, action="review", **fields):
+    data = {"token_sns": "", "to_org": "", "note": "", **fields}
+    if action is not None:
+        data["action"] = action
+    return client.post(FORM_URL, data)
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def org_of(serial) -> str:
+    return PortToken.objects.get(serial=serial).organization.org_id
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [FORM_URL, HISTORY_URL, "/inventory/transfers/1/"])
+def test_anonymous_visitor_is_sent_to_login(client, db, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_form_offers_only_organizations_the_user_manages(manager_client, people, east):
+    response = manager_client.get(FORM_URL)
+
+    options = re.findall(r'<option value="([^"]*)"', text(response))
+    assert response.status_code == 200
+    assert options == ["", "ORG-ACME", "ORG-EAST"]
+
+
+def test_viewer_is_told_they_manage_nothing(viewer_client, people):
+    response = viewer_client.get(FORM_URL)
+
+    assert "You are not a manager of any organization" in text(response)
+
+
+# --- preselection ---------------------------------------------------------------------
+
+
+def test_tokens_from_the_table_are_preselected(manager_client, people):
+    response = manager_client.get(FORM_URL, {"token": ["TKN-1", "TKN-2"]})
+
+    assert response.context["form"]["token_sns"].value() == "TKN-1\nTKN-2"
+
+
+def test_all_matching_preselects_the_matching_tokens_that_can_move(manager_client, people):
+    factories.make_token(people.org, "WEST-1")
+    factories.make_token(people.org, "WEST-2", status=PortToken.Status.AVAILABLE)
+    factories.make_token(people.org, "WEST-3", status=PortToken.Status.ACTIVE)
+    factories.make_token(people.org, "EAST-1")
+
+    response = manager_client.get(
+        FORM_URL, {"all_matching": "1", "filter": "token_sn:contains:west", "sort": "-token_sn"}
+    )
+
+    assert response.context["form"]["token_sns"].value() == "WEST-2\nWEST-1"
+    assert "2 of the 3 matching tokens are listed; the other 1 cannot move" in text(response)
+
+
+def test_all_matching_beyond_the_limit_preselects_nothing_and_says_why(
+    manager_client, people, monkeypatch
+):
+    monkeypatch.setattr("inventory.transfers.MAX_TOKENS", 2)
+    factories.make_tokens(people.org, 3)
+
+    response = manager_client.get(FORM_URL, {"all_matching": "1"})
+
+    assert response.context["form"]["token_sns"].value() == ""
+    assert "More than 2 matching tokens could move" in text(response)
+
+
+def test_all_matching_reports_an_ignored_filter(manager_client, people):
+    response = manager_client.get(FORM_URL, {"all_matching": "1", "filter": "nope:is:x"})
+
+    assert response.status_code == 200
+    assert "Filter 1 ignored: unknown column" in text(response)
+
+
+# --- review ---------------------------------------------------------------------------
+
+
+def test_review_shows_what_will_move_and_changes_nothing(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1", part=factories.make_part(cloud_plan="Fleet Plan"))
+
+    response = post(manager_client, "review", token_sns="TKN-1", to_org="ORG-EAST")
+
+    page = text(response)
+    assert response.status_code == 200
+    assert "Ready to move 1 token to Acme East" in page
+    assert "Fleet Plan" in page
+    assert 'name="action" value="transfer"' in page
+    assert "Transfer 1 token<" in page
+    assert org_of("TKN-1") == "ORG-ACME"
+    assert not Transfer.objects.exists()
+
+
+def test_review_lists_every_problem_by_serial_and_offers_no_transfer(manager_client, people, east):
+    factories.make_token(people.org, "TKN-OK")
+    factories.make_token(people.org, "TKN-ACTIVE", status=PortToken.Status.ACTIVE)
+
+    response = post(
+        manager_client, "review", token_sns="TKN-OK TKN-ACTIVE TKN-NOPE", to_org="ORG-EAST"
+    )
+
+    problems = {problem.serial: problem.reason for problem in response.context["review"].problems}
+    assert response.status_code == 400
+    assert problems == {
+        "TKN-ACTIVE": "Status is Active; only New or Available tokens can move.",
+        "TKN-NOPE": UNKNOWN_TOKEN,
+    }
+    assert "2 tokens cannot move" in text(response)
+    assert 'value="transfer"' not in text(response)
+
+
+def test_missing_or_unknown_action_only_reviews(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+
+    for action in (None, "bogus"):
+        response = post(manager_client, action, token_sns="TKN-1", to_org="ORG-EAST")
+        assert response.status_code == 200
+        assert response.context["review"].ok
+
+    assert org_of("TKN-1") == "ORG-ACME"
+
+
+def test_pasted_spreadsheet_column_is_read(manager_client, people, east):
+    factories.make_tokens(people.org, 3, prefix="COL")
+
+    response = post(
+        manager_client,
+        "review",
+        token_sns="COL-000000\r\nCOL-000001\tCOL-000002, \r\n",
+        to_org="ORG-EAST",
+    )
+
+    assert [t.serial for t in response.context["review"].movable] == [
+        "COL-000000",
+        "COL-000001",
+        "COL-000002",
+    ]
+
+
+def test_bad_destination_is_a_form_error(manager_client, people):
+    factories.make_token(people.org, "TKN-1")
+
+    response = post(manager_client, "review", token_sns="TKN-1", to_org="ORG-OTHER")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["to_org"] == [
+        "Org ID “ORG-OTHER” is not an organization you manage; choose one from the list."
+    ]
+
+
+def test_empty_list_is_a_form_error(manager_client, people, east):
+    response = post(manager_client, "transfer", token_sns=" \r\n ", to_org="ORG-EAST")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["token_sns"] == ["List at least one Token S/N."]
+
+
+def test_more_than_10000_serials_are_a_form_error(manager_client, people, east):
+    serials = "\n".join(f"TKN-{n}" for n in range(10_001))
+
+    response = post(manager_client, "transfer", token_sns=serials, to_org="ORG-EAST")
+
+    assert response.status_code == 400
+    assert "10,001 Token S/Ns listed; at most 10,000" in text(response)
+
+
+def test_long_note_is_a_form_error(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+
+    response = post(
+        manager_client, "transfer", token_sns="TKN-1", to_org="ORG-EAST", note="x" * 501
+    )
+
+    assert response.status_code == 400
+    assert "at most 500 are allowed" in text(response)
+    assert org_of("TKN-1") == "ORG-ACME"
+
+
+@pytest.mark.parametrize("field", ["token_sns", "to_org", "note"])
+def test_nul_characters_are_refused_without_a_server_error(manager_client, people, east, field):
+    factories.make_token(people.org, "TKN-1")
+    fields = {"token_sns": "TKN-1", "to_org": "ORG-EAST", field: "TKN\x00-1"}
+
+    response = post(manager_client, "transfer", **fields)
+
+    assert response.status_code == 400
+    assert org_of("TKN-1") == "ORG-ACME"
+
+
+# --- transfer -------------------------------------------------------------------------
+
+
+def test_transfer_answers_303_to_the_new_transfer_with_a_success_message(
+    manager_client, people, east
+):
+    factories.make_tokens(people.org, 3, prefix="MV")
+
+    response = post(
+        manager_client, "transfer", token_sns="MV-000000 MV-000001 MV-000002", to_org="ORG-EAST"
+    )
+
+    record = Transfer.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == f"/inventory/transfers/{record.pk}/"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Moved 3 tokens from Acme Charging to Acme East"
+    ]
+    assert PortToken.objects.filter(organization=east).count() == 3
+
+
+def test_success_message_shows_on_the_transfer_page(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+
+    response = manager_client.post(
+        FORM_URL, {"token_sns": "TKN-1", "to_org": "ORG-EAST", "action": "transfer"}, follow=True
+    )
+
+    assert response.redirect_chain[0][1] == 303
+    assert "Moved 1 token from Acme Charging to Acme East" in text(response)
+
+
+def test_transfer_with_a_problem_moves_nothing(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+    factories.make_token(people.org, "TKN-2", status=PortToken.Status.EXPIRED)
+
+    response = post(manager_client, "transfer", token_sns="TKN-1 TKN-2", to_org="ORG-EAST")
+
+    assert response.status_code == 400
+    assert "Status is Expired" in text(response)
+    assert org_of("TKN-1") == "ORG-ACME"
+    assert not Transfer.objects.exists()
+
+
+def test_viewer_cannot_transfer(viewer_client, people):
+    factories.make_token(people.org, "TKN-1")
+    east = factories.make_organization("ORG-EAST", "Acme East")
+    factories.grant(people.viewer, east, MANAGER)
+
+    response = post(viewer_client, "transfer", token_sns="TKN-1", to_org="ORG-EAST")
+
+    assert response.status_code == 400
+    assert "You are not a manager of Acme Charging (ORG-ACME)" in text(response)
+    assert org_of("TKN-1") == "ORG-ACME"
+
+
+def test_foreign_and_unknown_serials_read_the_same_over_http(outsider_client, people):
+    factories.make_token(people.org, "TKN-ACME")
+    factories.make_token(people.other_org, "TKN-OWN")
+    elsewhere = factories.make_organization("ORG-ELSE", "Elsewhere")
+    factories.grant(people.outsider, elsewhere, MANAGER)
+
+    response = post(
+        outsider_client, "transfer", token_sns="TKN-ACME TKN-NOPE TKN-OWN", to_org="ORG-ELSE"
+    )
+
+    problems = {p.serial: p.reason for p in response.context["review"].problems}
+    assert problems == {"TKN-ACME": UNKNOWN_TOKEN, "TKN-NOPE": UNKNOWN_TOKEN}
+    assert "Acme Charging" not in text(response)
+
+
+def test_transfer_after_review_refuses_a_token_moved_meanwhile(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+    north = factories.make_organization("ORG-NORTH", "Acme North")
+    factories.grant(people.manager, north, MANAGER)
+    reviewed = post(manager_client, "review", token_sns="TKN-1", to_org="ORG-EAST")
+    reviewed_from = re.findall(r'name="reviewed_from" value="([^"]+)"', text(reviewed))
+    transfer_tokens(user=people.manager, serials=["TKN-1"], to_org="ORG-NORTH")
+
+    response = manager_client.post(
+        FORM_URL,
+        {
+            "token_sns": "TKN-1",
+            "to_org": "ORG-EAST",
+            "action": "transfer",
+            "reviewed_from": reviewed_from,
+        },
+    )
+
+    assert reviewed_from == ["ORG-ACME"]
+    assert response.status_code == 400
+    assert "not where it was when you reviewed" in text(response)
+    assert org_of("TKN-1") == "ORG-NORTH"
+
+
+def test_moved_tokens_appear_in_the_table_and_export_of_a_destination_member(
+    client, manager_client, people, east
+):
+    factories.make_token(people.org, "TKN-1")
+    east_member = factories.make_user("east-member")
+    factories.grant(east_member, east, Membership.Role.VIEWER)
+
+    post(manager_client, "transfer", token_sns="TKN-1", to_org="ORG-EAST")
+
+    member = Client()
+    member.force_login(east_member)
+    response = member.get("/inventory/port-tokens/", {"filter": "token_sn:is:TKN-1"})
+    assert "TKN-1" in text(response)
+    assert "Acme East" in text(response)
+    export = member.get(
+        "/inventory/port-tokens/export/",
+        {"format": "csv", "scope": "all", "filter": "token_sn:is:TKN-1"},
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert [(row[0], row[7], row[8]) for row in rows[1:]] == [("TKN-1", "ORG-EAST", "Acme East")]
+
+
+# --- CSRF -----------------------------------------------------------------------------
+
+
+def test_post_without_csrf_token_is_refused(people, east):
+    factories.make_token(people.org, "TKN-1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people.manager)
+
+    response = browser.post(
+        FORM_URL, {"token_sns": "TKN-1", "to_org": "ORG-EAST", "action": "transfer"}
+    )
+
+    assert response.status_code == 403
+    assert org_of("TKN-1") == "ORG-ACME"
+
+
+def test_post_with_the_forms_csrf_token_transfers(people, east):
+    factories.make_token(people.org, "TKN-1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people.manager)
+    form = browser.get(FORM_URL)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text(form)).group(1)
+
+    response = browser.post(
+        FORM_URL,
+        {
+            "csrfmiddlewaretoken": token,
+            "token_sns": "TKN-1",
+            "to_org": "ORG-EAST",
+            "action": "transfer",
+        },
+    )
+
+    assert response.status_code == 303
+    assert org_of("TKN-1") == "ORG-EAST"
+
+
+# --- history list ---------------------------------------------------------------------
+
+
+def move(user, serials, to_org, note=""):
+    return transfer_tokens(user=user, serials=serials, to_org=to_org, note=note)
+
+
+def test_history_lists_transfers_touching_the_users_organizations_newest_first(
+    manager_client, people, east
+):
+    factories.make_tokens(people.org, 2, prefix="A")
+    first = move(people.manager, ["A-000000"], "ORG-EAST", note="first")
+    second = move(people.manager, ["A-000001"], "ORG-EAST", note="second")
+    elsewhere = factories.make_organization("ORG-ELSE", "Elsewhere")
+    admin = factories.make_superuser()
+    factories.make_token(people.other_org, "TKN-O")
+    unrelated = move(admin, ["TKN-O"], elsewhere)
+
+    response = manager_client.get(HISTORY_URL)
+
+    listed = [record.pk for record, _ in response.context["rows"]]
+    assert listed == [second.pk, first.pk]
+    assert unrelated.pk not in listed
+
+
+def test_history_shows_when_by_from_to_count_and_note(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+    record = move(people.manager, ["TKN-1"], "ORG-EAST", note="Rebalance depots")
+
+    page = text(manager_client.get(HISTORY_URL))
+
+    when = record.created_at.astimezone(ZoneInfo("America/Los_Angeles")).strftime("%Y-%m-%d %H:%M")
+    assert f'href="/inventory/transfers/{record.pk}/">#{record.pk}<' in page
+    for shown in (when, "manager", "Acme Charging", "Acme East", "Rebalance depots"):
+        assert shown in page
+
+
+def test_history_is_visible_to_a_member_of_the_source_only(viewer_client, people):
+    factories.make_token(people.org, "TKN-1")
+    admin = factories.make_superuser()
+    record = move(admin, ["TKN-1"], people.other_org)
+
+    response = viewer_client.get(HISTORY_URL)
+
+    assert [r.pk for r, _ in response.context["rows"]] == [record.pk]
+
+
+def test_history_is_visible_to_a_member_of_the_destination_only(outsider_client, people):
+    factories.make_token(people.org, "TKN-1")
+    record = move(factories.make_superuser(), ["TKN-1"], people.other_org)
+
+    response = outsider_client.get(HISTORY_URL)
+
+    assert [r.pk for r, _ in response.context["rows"]] == [record.pk]
+
+
+def test_history_filters_by_organization(manager_client, people, east):
+    north = factories.make_organization("ORG-NORTH", "Acme North")
+    factories.grant(people.manager, north, MANAGER)
+    factories.make_tokens(people.org, 2, prefix="A")
+    into_east = move(people.manager, ["A-000000"], "ORG-EAST")
+    into_north = move(people.manager, ["A-000001"], "ORG-NORTH")
+
+    north_only = manager_client.get(HISTORY_URL, {"org": "ORG-NORTH"})
+    acme = manager_client.get(HISTORY_URL, {"org": "ORG-ACME"})
+
+    assert [r.pk for r, _ in north_only.context["rows"]] == [into_north.pk]
+    assert [r.pk for r, _ in acme.context["rows"]] == [into_north.pk, into_east.pk]
+
+
+def test_history_filter_on_a_foreign_organization_is_ignored_with_a_message(manager_client, people):
+    response = manager_client.get(HISTORY_URL, {"org": "ORG-OTHER"})
+
+    assert response.status_code == 200
+    assert "“ORG-OTHER” is not one of your organizations; showing all of them." in text(response)
+
+
+def test_history_describes_many_sources_by_count(manager_client, people, east):
+    serials = []
+    for name in ["Acme North", "Acme South"]:
+        org = factories.make_organization(name=name)
+        factories.grant(people.manager, org, MANAGER)
+        serials.append(factories.make_token(org).serial)
+    serials.append(factories.make_token(people.org).serial)
+    move(people.manager, serials, "ORG-EAST")
+    move(people.manager, serials[:2], "ORG-ACME")
+
+    response = manager_client.get(HISTORY_URL)
+
+    assert [sources for _, sources in response.context["rows"]] == [
+        "Acme East",
+        "3 organizations",
+    ]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "999", ""])
+def test_history_handles_bad_page_numbers(manager_client, people, page):
+    response = manager_client.get(HISTORY_URL, {"page": page})
+
+    assert response.status_code == 200
+
+
+def test_history_pages_by_25_and_keeps_the_filter_in_page_links(manager_client, people, east):
+    factories.make_tokens(people.org, 26, prefix="P")
+    for n in range(26):
+        move(people.manager, [f"P-{n:06d}"], "ORG-EAST")
+
+    first = manager_client.get(HISTORY_URL, {"org": "ORG-EAST"})
+    second = manager_client.get(HISTORY_URL, {"org": "ORG-EAST", "page": "2"})
+
+    assert len(first.context["rows"]) == 25
+    assert len(second.context["rows"]) == 1
+    assert "?org=ORG-EAST&amp;page=2" in text(first)
+
+
+def test_history_page_needs_a_bounded_number_of_queries(
+    manager_client, people, east, django_assert_max_num_queries
+):
+    for n in range(10):
+        org = factories.make_organization(name=f"Source {n}")
+        factories.grant(people.manager, org, MANAGER)
+        factories.make_tokens(org, 3, prefix=f"S{n}")
+        move(people.manager, [f"S{n}-00000{i}" for i in range(3)], "ORG-EAST")
+
+    with django_assert_max_num_queries(10):
+        response = manager_client.get(HISTORY_URL)
+
+    assert len(response.context["rows"]) == 10
+
+
+# --- detail ---------------------------------------------------------------------------
+
+
+def test_detail_shows_who_when_from_to_note_and_every_token(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1", part=factories.make_part(cloud_plan="Fleet Plan"))
+    factories.make_token(people.org, "TKN-2")
+    record = move(people.manager, ["TKN-1", "TKN-2"], "ORG-EAST", note="Depot move")
+
+    response = manager_client.get(f"/inventory/transfers/{record.pk}/")
+
+    page = text(response)
+    assert response.status_code == 200
+    for shown in ("manager", "Acme Charging", "Acme East (ORG-EAST)", "Depot move", "Fleet Plan"):
+        assert shown in page
+    assert [item.token.serial for item in response.context["page"]] == ["TKN-1", "TKN-2"]
+
+
+def test_detail_links_to_the_table_filtered_on_the_moved_tokens(manager_client, people, east):
+    factories.make_tokens(people.org, 2, prefix="L")
+    record = move(people.manager, ["L-000000", "L-000001"], "ORG-EAST")
+
+    response = manager_client.get(f"/inventory/transfers/{record.pk}/")
+
+    assert response.context["table_url"] == (
+        "/inventory/port-tokens/?filter=token_sn%3Ais%3AL-000000"
+        "&filter=token_sn%3Ais%3AL-000001&match=any"
+    )
+
+
+def test_detail_of_a_large_transfer_links_to_the_destination(manager_client, people, east):
+    factories.make_tokens(people.org, 21, prefix="BIG")
+    record = move(people.manager, [f"BIG-{n:06d}" for n in range(21)], "ORG-EAST")
+
+    response = manager_client.get(f"/inventory/transfers/{record.pk}/")
+
+    assert response.context["table_url"] == "/inventory/port-tokens/?filter=org_id%3Ais%3AORG-EAST"
+    assert "too many tokens to name them all" in text(response)
+
+
+def test_detail_pages_through_a_large_transfer(manager_client, people, east):
+    factories.make_tokens(people.org, 150, prefix="BIG")
+    record = move(people.manager, [f"BIG-{n:06d}" for n in range(150)], "ORG-EAST")
+
+    second = manager_client.get(f"/inventory/transfers/{record.pk}/", {"page": "2"})
+
+    assert len(second.context["page"]) == 50
+    assert "Tokens 101–150 of 150" in text(second)
+
+
+def test_detail_page_needs_a_bounded_number_of_queries(
+    manager_client, people, east, django_assert_max_num_queries
+):
+    serials = []
+    for n in range(5):
+        org = factories.make_organization(name=f"Source {n}")
+        factories.grant(people.manager, org, MANAGER)
+        factories.make_tokens(org, 20, prefix=f"S{n}", part=factories.make_part())
+        serials += [f"S{n}-{i:06d}" for i in range(20)]
+    record = move(people.manager, serials, "ORG-EAST")
+
+    with django_assert_max_num_queries(8):
+        response = manager_client.get(f"/inventory/transfers/{record.pk}/")
+
+    assert len(response.context["page"]) == 100
+
+
+def test_detail_is_404_for_someone_on_neither_side(outsider_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+    record = move(people.manager, ["TKN-1"], "ORG-EAST")
+
+    response = outsider_client.get(f"/inventory/transfers/{record.pk}/")
+
+    assert response.status_code == 404
+
+
+def test_detail_is_shown_to_a_member_of_the_destination_only(people, east):
+    factories.make_token(people.org, "TKN-1")
+    record = move(people.manager, ["TKN-1"], "ORG-EAST")
+    east_member = factories.make_user("east-member")
+    factories.grant(east_member, east, Membership.Role.VIEWER)
+    member = Client()
+    member.force_login(east_member)
+
+    assert member.get(f"/inventory/transfers/{record.pk}/").status_code == 200
+
+
+def test_detail_of_a_missing_transfer_is_404(manager_client, people):
+    assert manager_client.get("/inventory/transfers/999999/").status_code == 404
+
+
+# --- admin ----------------------------------------------------------------------------
+
+
+def test_admin_shows_history_read_only_without_delete(client, people, east):
+    factories.make_token(people.org, "TKN-1")
+    record = move(people.manager, ["TKN-1"], "ORG-EAST", note="kept")
+    client.force_login(factories.make_superuser())
+    change_url = f"/admin/inventory/transfer/{record.pk}/change/"
+
+    change_page = client.get(change_url)
+    changed = client.post(change_url, {"note": "rewritten"})
+    delete_page = client.get(f"/admin/inventory/transfer/{record.pk}/delete/")
+    item_delete = client.get(f"/admin/inventory/transferitem/{record.items.get().pk}/delete/")
+    changelist = client.get("/admin/inventory/transfer/")
+
+    assert change_page.status_code == 200
+    assert 'name="_save"' not in text(change_page)
+    assert changed.status_code == 403
+    assert delete_page.status_code == 403
+    assert item_delete.status_code == 403
+    assert "delete_selected" not in text(changelist)
+    assert Transfer.objects.get(pk=record.pk).note == "kept"
+
+
+def test_source_member_sees_only_the_tokens_that_left_their_organization(client, db):
+    """A transfer out of two organizations: a member of only one of them must not learn
+    the serials of the other's tokens, on the page or in the link to the table."""
+    west = factories.make_organization("ORG-W", "Acme West")
+    north = factories.make_organization("ORG-N", "Acme North")
+    east = factories.make_organization("ORG-E", "Acme East")
+    boss = factories.make_superuser("boss")
+    factories.make_token(west, serial="TKN-WEST-1")
+    factories.make_token(north, serial="TKN-NORTH-1")
+    record = transfer_tokens(user=boss, serials=["TKN-WEST-1", "TKN-NORTH-1"], to_org="ORG-E")
+    west_only = factories.make_user("westie")
+    factories.grant(west_only, west, Membership.Role.VIEWER)
+    east_member = factories.make_user("eastie")
+    factories.grant(east_member, east, Membership.Role.VIEWER)
+
+    client.force_login(west_only)
+    page = text(client.get(f"/inventory/transfers/{record.pk}/"))
+    assert "TKN-WEST-1" in page
+    assert "TKN-NORTH-1" not in page
+
+    client.force_login(east_member)
+    page = text(client.get(f"/inventory/transfers/{record.pk}/"))
+    assert "TKN-WEST-1" in page and "TKN-NORTH-1" in page
