@@ -7,7 +7,8 @@
      matching" (a link to the transfer form with all_matching=1 and the view state);
    - with rows selected the Export menu also offers "Export selected rows (CSV/XLSX)":
      the export URL for the visible columns with token=<Token S/N> repeated;
-   - open menus close on Escape or a click elsewhere. */
+   - open menus close on Escape or a click elsewhere;
+   - long values are cut to a readable width with an ellipsis, the full text on hover. */
 (function () {
   "use strict";
 
@@ -191,14 +192,11 @@
         node.remove();
       });
       if (!serials.length) return;
-      var separator = document.createElement("li");
-      separator.className = "menu-separator";
-      separator.setAttribute("data-export-selected", "");
-      separator.setAttribute("role", "presentation");
-      exportMenu.appendChild(separator);
-      [["csv", "CSV"], ["xlsx", "XLSX"]].forEach(function (pair) {
+      [["csv", "CSV"], ["xlsx", "XLSX"]].forEach(function (pair, index) {
         var item = document.createElement("li");
         item.setAttribute("data-export-selected", "");
+        // A rule above the group, drawn by CSS: a separator <li> would be an empty item.
+        if (index === 0) item.className = "menu-group-start";
         var link = document.createElement("a");
         link.href = exportSelectedUrl(pair[0], serials);
         link.textContent = "Export selected rows (" + pair[1] + ")";
@@ -234,6 +232,29 @@
     update();
   }
 
+  /* --- Long values --------------------------------------------------------------------- */
+
+  // A table cell ignores max-width, so each value goes into a block that has one (CSS
+  // .cell-text). The text stays in the page for copying and screen readers; the tooltip
+  // is set only where the value is actually cut. Without this script cells show it all.
+  function setupLongValues(table) {
+    var cells = Array.prototype.filter.call(
+      table.querySelectorAll("tbody td:not(.select-col)"),
+      function (cell) { return cell.children.length === 0 && cell.textContent.trim(); }
+    );
+    var texts = cells.map(function (cell) {
+      var text = document.createElement("span");
+      text.className = "cell-text";
+      text.textContent = cell.textContent;
+      cell.replaceChildren(text);
+      return text;
+    });
+    // Measured after every cell is wrapped, so the layout is computed once.
+    texts.forEach(function (text, index) {
+      if (text.scrollWidth > text.clientWidth) cells[index].title = text.textContent;
+    });
+  }
+
   /* --- Menus ------------------------------------------------------------------------------ */
 
   function setupMenus(menus) {
@@ -259,5 +280,7 @@
   if (perPage) setupPerPage(perPage);
   var selection = document.getElementById("token-selection");
   if (selection) setupSelection(selection);
+  var table = document.querySelector(".token-table");
+  if (table) setupLongValues(table);
   setupMenus(Array.prototype.slice.call(document.querySelectorAll("details[data-menu]")));
 })();

@@ -6,9 +6,16 @@ A developer without Chromium gets a clear skip; in CI (CI=true) a missing browse
 
 import os
 import shutil
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
+
+from inventory.models import Membership, PortToken
+from tests import factories
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls our tests make
 # between browser steps are still ordinary synchronous code.
@@ -54,12 +61,7 @@ def browser():
 
 @pytest.fixture
 def context(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1366, "height": 768},
-        accept_downloads=True,
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(browser, live_server)
     yield context
     context.close()
 
@@ -85,6 +87,18 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.wait_for_url("**/inventory/port-tokens/**")
 
 
+def sign_in(page, live_server, user, path: str = "/inventory/port-tokens/") -> None:
+    """Open `path` signed in as `user` without going through the login form
+    (test_login_journey drives the form; other journeys need not pay for it each time)."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page.goto(path)
+
+
 def serious_accessibility_violations(page) -> list[str]:
     """axe-core (shipped inside axe-playwright-python) on the current page."""
     from axe_playwright_python.sync_playwright import Axe
@@ -96,3 +110,116 @@ def serious_accessibility_violations(page) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def new_context(browser, live_server, *, width: int = 1366, height: int = 768, **options):
+    """A fresh browser context on the live server (for other viewports, or no JavaScript).
+    The caller closes it."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": height},
+        accept_downloads=True,
+        **options,
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+# --- data: one small, realistic inventory that every journey can reason about ----------
+
+ACME_NEW = 30
+BAYSIDE_AVAILABLE = 8
+ACME_ACTIVE = 4
+TOTAL_TOKENS = ACME_NEW + BAYSIDE_AVAILABLE + ACME_ACTIVE
+LONG_DESCRIPTION = (
+    "Depot and fleet charging with vehicle telematics, driver reporting, "
+    "load management and a 3-year service term"
+)
+
+
+@dataclass
+class Inventory:
+    """ada manages Acme Charging (30 New + 4 Active tokens) and Bayside EV Network
+    (8 Available Fleet Cloud Plan tokens with a long description)."""
+
+    user: object
+    acme: object
+    bayside: object
+
+
+def make_inventory() -> Inventory:
+    acme = factories.make_organization("ORG-ACME", "Acme Charging")
+    bayside = factories.make_organization("ORG-BAY", "Bayside EV Network")
+    user = factories.make_user("ada", first_name="Ada", last_name="Park")
+    factories.grant(user, acme, Membership.Role.MANAGER)
+    factories.grant(user, bayside, Membership.Role.MANAGER)
+
+    commercial = factories.make_part(
+        "CPCLD-COM-L2-1YN",
+        cloud_plan="Commercial Cloud Plan",
+        description="Networked charging for public and commercial sites, 1-year term",
+        term_years=1,
+        port_type="AC Level 2",
+    )
+    fleet = factories.make_part(
+        "CPCLD-FLT-DC-3YR",
+        cloud_plan="Fleet Cloud Plan",
+        description=LONG_DESCRIPTION,
+        term_years=3,
+        port_type="DC Fast",
+        token_type="Renewal",
+    )
+    customer = factories.make_customer("CUST-200417", "Harbor Properties Holdings")
+    order = factories.make_order(
+        "SO-3000125",
+        customer=customer,
+        purchase_order="PO-884213",
+        customer_reference="Phase 2 rollout, Garage B levels 1-3",
+        order_date=date(2025, 3, 4),
+        ship_date=date(2025, 3, 18),
+    )
+    factories.make_tokens(
+        acme,
+        ACME_NEW,
+        prefix="ACME",
+        part=commercial,
+        order=order,
+        activation_date=factories.utc(2025, 3, 20, 17, 5),
+    )
+    factories.make_tokens(
+        bayside,
+        BAYSIDE_AVAILABLE,
+        prefix="BAY",
+        part=fleet,
+        order=order,
+        status=PortToken.Status.AVAILABLE,
+        renewal_owner="fleet-renewals@bayside-ev-network.example",
+    )
+    station = factories.make_station(acme, "STN-A1000042", "Acme Civic Center Garage Level 2")
+    for port in range(1, ACME_ACTIVE + 1):
+        factories.make_token(
+            acme,
+            f"ACME-ACTIVE-{port}",
+            part=commercial,
+            order=order,
+            status=PortToken.Status.ACTIVE,
+            evse=factories.make_evse(station, f"EVSE-A1000042-{port:02d}"),
+            activation_date=factories.utc(2025, 3, 20, 17, 5),
+            applied_date=factories.utc(2025, 4, 2, 16, 30),
+            plan_start_date=factories.utc(2025, 4, 2, 16, 30),
+            plan_end_date=factories.utc(2026, 4, 2, 16, 30),
+            renewal_owner="ops@acme-charging.example",
+        )
+    return Inventory(user=user, acme=acme, bayside=bayside)
+
+
+def result_count(page) -> str:
+    """'42 tokens · showing 1–42' as the page says it."""
+    return page.locator("#result-count").inner_text()
+
+
+def column_headers(page) -> list[str]:
+    """The table's column labels in display order (the selection column left out)."""
+    texts = page.locator(".token-table thead th:not(.select-col)").all_inner_texts()
+    # The sort arrow is decoration (aria-hidden); the label is what the user reads.
+    return [" ".join(text.replace("▲", "").replace("▼", "").split()) for text in texts]
