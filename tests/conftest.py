@@ -1,9 +1,13 @@
 """Every test can have the three people of one organization: a manager, a viewer and an
 outsider (a member of another organization), so each view gets its access tests cheaply."""
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 
 from inventory.models import Membership, Organization
 from tests import factories
@@ -53,3 +57,26 @@ def viewer_client(client, people):
 def outsider_client(client, people):
     client.force_login(people.outsider)
     return client
+
+
+@pytest.fixture
+def run_manage_py(tmp_path):
+    """Run `manage.py <args>` in a separate process, as a person at a shell would, on a
+    throwaway SQLite file; returns the CompletedProcess (text stdout and stderr)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        }
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    return run

@@ -2,12 +2,8 @@
 
 import hashlib
 import io
-import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -213,16 +209,8 @@ def test_grant_refuses_unknown_user_organization_or_role(username, org_id, role,
     assert not Membership.objects.exists()
 
 
-def test_grant_through_manage_py_exits_non_zero_with_one_readable_message(tmp_path):
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "grant_org_access", "alice", "ORG-1", "--role", "owner"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_grant_through_manage_py_exits_non_zero_with_one_readable_message(run_manage_py):
+    result = run_manage_py("grant_org_access", "alice", "ORG-1", "--role", "owner")
 
     assert result.returncode == 1
     assert result.stderr.strip() == "CommandError: Unknown role 'owner': use viewer or manager."

@@ -2,14 +2,10 @@
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
@@ -794,20 +790,8 @@ def test_an_export_of_the_app_reimports_unchanged(client, tmp_path, file_format)
 # Through manage.py ---------------------------------------------------------------------------
 
 
-def test_manage_py_exits_non_zero_with_one_readable_message(tmp_path):
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_tokens", str(tmp_path / "missing.csv")],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_manage_py_exits_non_zero_with_one_readable_message(run_manage_py, tmp_path):
+    result = run_manage_py("import_tokens", str(tmp_path / "missing.csv"))
 
     assert result.returncode == 1
     assert f"File not found: {tmp_path / 'missing.csv'}" in result.stderr
