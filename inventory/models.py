@@ -255,7 +255,13 @@ class TransferItem(models.Model):
 
 
 class ExportLog(models.Model):
-    """Who exported what, for compliance."""
+    """Who exported what, for compliance: one row per export, written when it starts and
+    closed as finished or failed when the stream ends."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -266,6 +272,9 @@ class ExportLog(models.Model):
     query_string = models.TextField(blank=True, default="")
     row_count = models.PositiveIntegerField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    #: Why a failed export stopped, in words for the export history.
+    failure = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
