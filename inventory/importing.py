@@ -15,6 +15,15 @@ station takes the organization of the tokens on it, an EVSE the station named wi
 A workbook may continue on further sheets, each starting with the header row (as the
 export does past Excel's row limit); problems there say `sheet 'Name' line N`.
 
+An import never moves a token silently: a row giving an existing token another
+organization is a bad row, unless the caller names a user (`transfer_as`); then each move
+is recorded in the transfer history by that user, in the import's transaction.
+
+The file is distrusted as a whole too: a workbook that would unpack to far more than its
+size is refused before it is opened, a formula cell must carry the result its program
+saved (else the row is bad, not silently empty), and a CSV cell too long for the CSV
+reader stops the reading at its line.
+
 Writing is bulk: existing rows are fetched with `__in` queries in chunks and compared in
 memory; new and changed rows are written in batches of plain tuples (see `_bulk_insert`),
 unchanged rows not at all. 100,000 rows take well under a minute.
@@ -22,6 +31,7 @@ unchanged rows not at all. 100,000 rows take well under a minute.
 
 import csv
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,7 +53,9 @@ from inventory.models import (
     Organization,
     PortToken,
     Station,
+    Transfer,
 )
+from inventory.transfers import ImportMove, record_import_moves
 
 BATCH = 1000
 # Values per `__in` query: far below the bind-parameter limits of SQLite and PostgreSQL.
@@ -53,6 +65,11 @@ TIMESTAMP_PATTERN = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 WHOLE_NUMBER_PATTERN = re.compile(r"\d+")
 MAX_TERM_YEARS = 32767  # PositiveSmallIntegerField
+#: An XLSX is a zip of XML, which packs about ten to one. A file that would unpack to
+#: more than this many times its size, or to more than MAX_UNPACKED_BYTES in all, is
+#: refused before it is opened: a "zip bomb" would otherwise exhaust memory and time.
+MAX_UNPACKED_RATIO = 100
+MAX_UNPACKED_BYTES = 1_000_000_000
 
 LABEL = {column.key: column.label for column in COLUMNS}
 
@@ -99,6 +116,8 @@ class ImportResult:
     parts: Counts
     stations: Counts
     evses: Counts
+    #: The transfers recording the tokens this import moved (with `transfer_as`).
+    transfers: list[Transfer] = field(default_factory=list)
 
     def summary(self) -> str:
         """What happened, for a person. Every token named in the file that existed already
@@ -116,11 +135,22 @@ class ImportResult:
                 f"{label}: {counts.created} created, {counts.updated} updated, "
                 f"{counts.unchanged} unchanged."
             )
+        for record in self.transfers:
+            plural = "" if record.token_count == 1 else "s"
+            lines.append(
+                f"Transfer #{record.pk} by {record.created_by}: {record.token_count} "
+                f"token{plural} moved into {record.to_organization.org_id}."
+            )
         return "\n".join(lines)
 
 
-def import_tokens(*, path: str | Path) -> ImportResult:
+def import_tokens(*, path: str | Path, transfer_as=None) -> ImportResult:
     """Import the CSV or XLSX file at `path` (by its extension) all or nothing.
+
+    A row that gives an existing token another organization is a bad row, unless
+    `transfer_as` (a user) is given: then every such move is recorded as a transfer by
+    that user, noted with the file's name, in the same transaction. No role is checked:
+    the import is an operator's tool, and the history says who the operator named.
 
     Raises `ImportFailed` when the file cannot be read or any row is bad; then nothing
     has been written.
@@ -138,18 +168,23 @@ def import_tokens(*, path: str | Path) -> ImportResult:
             f"Cannot import {path.name}: the file name must end in .csv or .xlsx."
         )
     plan = _Plan()
-    for sheet in sheets:
-        _read_sheet(sheet, plan)
+    try:
+        for sheet in sheets:
+            _read_sheet(sheet, plan)
+    except _StoppedReading as stop:
+        plan.problem((stop.sheet, stop.line), f"line {stop.line}", stop.reason)
     if plan.sheets_with_header == 0 and not plan.problems:
         raise ImportFailed(
             ["line 1: the file is empty; the first row must hold the 25 column labels."]
         )
     _check_active_evses_against_database(plan)
+    if transfer_as is None:
+        _check_moves_against_database(plan)
     if plan.problems:
         raise ImportFailed([problem.text for problem in sorted(plan.problems)])
     try:
         with transaction.atomic():
-            return _write(plan)
+            return _write(plan, transfer_as=transfer_as, note=f"Imported from {path.name}")
     except DatabaseError as error:
         # The rules were checked above, so this is a change someone else made meanwhile
         # (or a database outage): report it, nothing was written.
@@ -182,9 +217,15 @@ def _csv_sheets(path: Path) -> Iterator[_Sheet]:
 
 
 def _xlsx_sheets(path: Path) -> Iterator[_Sheet]:
+    _refuse_lopsided_zip(path)
+    formulas = None
     try:
         # read_only streams the rows; data_only gives a formula's last value, not its text.
         workbook = load_workbook(path, read_only=True, data_only=True)
+        if _may_hold_formulas(path):
+            # The saved results alone cannot tell a formula never calculated from an
+            # empty cell: read the formulas too, row beside row (only when there are any).
+            formulas = load_workbook(path, read_only=True)
     except Exception as error:  # openpyxl fails in many ways on a damaged file
         raise ImportFailed.file(_unreadable_workbook(path, error)) from None
     try:
@@ -192,23 +233,139 @@ def _xlsx_sheets(path: Path) -> Iterator[_Sheet]:
         for index, worksheet in enumerate(workbook.worksheets):
             # The size a file declares may be wrong; read the rows that are really there.
             worksheet.reset_dimensions()
-            rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+            if formulas is None:
+                values = worksheet.iter_rows(values_only=True)
+            else:
+                written = formulas.worksheets[index]
+                written.reset_dimensions()
+                values = _saved_results(worksheet.iter_rows(), written.iter_rows())
+            rows = enumerate(values, start=1)
             yield _Sheet(
                 index, worksheet.title if several else None, _guarded(rows, path, Exception)
             )
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _refuse_lopsided_zip(path: Path) -> None:
+    """Refuse, before opening it, a workbook that would unpack out of all proportion.
+
+    The sizes are those the zip's directory declares; Python's zip reader stops at the
+    declared size of each member, so they bound what reading can unpack.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: openpyxl reports the damaged file in its own words
+    packed = path.stat().st_size
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_UNPACKED_RATIO * packed:
+        raise ImportFailed.file(
+            f"Cannot import {path.name}: it would unpack to {_size(unpacked)} from "
+            f"{_size(packed)}, more than {MAX_UNPACKED_RATIO} times its size or "
+            f"{_size(MAX_UNPACKED_BYTES)} in all. A workbook of tokens packs far less; "
+            "this file is damaged or made to exhaust the server. Nothing was read."
+        )
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:,} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1000
+    raise AssertionError("unreachable")
+
+
+# The start of a formula element in worksheet XML, with or without a namespace prefix:
+# `<f>`, `<f t="shared" ..`, `<x:f>`. Text cannot hold `<` unescaped, so markup matches;
+# text like "x:f y" may match too, which only costs the slower, exact reading. Written
+# as "f, then look back" because an `f` is far rarer than a `<` (ten times faster).
+_FORMULA_TAG = re.compile(rb"f[\s/>](?<=[<:]f[\s/>])")
+
+
+def _may_hold_formulas(path: Path) -> bool:
+    """Whether any XML part of the workbook may hold a formula: a fast scan of the bytes."""
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith(".xml"):
+                continue
+            with archive.open(member) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-256:]
+    return False
+
+
+class _UnsavedFormula:
+    """A formula cell without a result to import; `_convert` reports it for its column."""
+
+    def __init__(self, formula, error=None):
+        self.formula = str(getattr(formula, "text", formula))
+        self.error = error
+
+    def __str__(self):
+        return self.formula
+
+    def reason(self) -> str:
+        if self.error:
+            return f"the formula {self.formula} gives the error {self.error}."
+        return (
+            f"the formula {self.formula} has no saved result (it was never calculated): "
+            "open and save the file in Excel or LibreOffice, or paste the values."
+        )
+
+
+# Cell types of a result that may legitimately be empty: text, e.g. =IF(A2="","",A2).
+_TEXT_TYPES = {"s", "str", "inlineStr"}
+
+
+def _saved_results(results: Iterator, formulas: Iterator) -> Iterator[tuple]:
+    """Row values from two readings of one sheet (saved results, and formulas): the saved
+    result, or an `_UnsavedFormula` where a formula has none, or only an error."""
+    for saved_row, written_row in zip(results, formulas, strict=False):
+        values = []
+        for saved, written in zip(saved_row, written_row, strict=False):
+            value = saved.value
+            if written.data_type == "f":
+                if saved.data_type == "e":
+                    value = _UnsavedFormula(written.value, error=saved.value)
+                elif value is None and saved.data_type not in _TEXT_TYPES:
+                    value = _UnsavedFormula(written.value)
+            values.append(value)
+        yield tuple(values)
+
+
+class _StoppedReading(Exception):
+    """A row the reader cannot get past: reported at its line, nothing after it is read."""
+
+    def __init__(self, sheet: int, line: int, reason: str):
+        super().__init__(reason)
+        self.sheet, self.line, self.reason = sheet, line, reason
 
 
 def _guarded(rows: Iterator, path: Path, failures) -> Iterator:
     """The rows, with a damaged file (one of `failures` while reading) as one message."""
+    line = 0
     try:
-        yield from rows
+        for line, cells in rows:
+            yield line, cells
     except failures as error:
         if isinstance(error, UnicodeDecodeError):
             message = f"Cannot read {path.name}: it is not UTF-8 text. Save it as CSV UTF-8."
+        elif isinstance(error, csv.Error) and "field larger than field limit" in str(error):
+            # The reader cannot resynchronise inside an over-long cell: stop at its line.
+            raise _StoppedReading(
+                0,
+                line + 1,
+                f"a cell is longer than {csv.field_size_limit():,} characters, far more than "
+                "any column holds; the file was not read past this line.",
+            ) from None
         elif isinstance(error, csv.Error):
-            message = f"Cannot read {path.name} as CSV: {error}."
+            message = f"Cannot read {path.name} as CSV: line {line + 1}: {error}."
         else:
             message = _unreadable_workbook(path, error)
         raise ImportFailed.file(message) from None
@@ -227,6 +384,7 @@ class _Problem:
 @dataclass(slots=True)
 class _TokenRow:
     where: str
+    position: tuple[int, int]
     serial: str
     part_no: str
     org_id: str
@@ -385,6 +543,7 @@ def _read_row(columns: list[Column], cells, plan: _Plan, position, where) -> Non
     # Kept even for a bad row (never written then), so a later repeat is still reported.
     plan.tokens[serial] = _TokenRow(
         where=where,
+        position=position,
         serial=serial,
         part_no=values["part_no"],
         org_id=values["org_id"],
@@ -451,7 +610,17 @@ def _row_rules(values: dict) -> list[str]:
             reasons.append(f"{', '.join(orphans)} given without EVSE ID.")
     if values["status"] == PortToken.Status.ACTIVE and not given["evse_id"]:
         reasons.append("an Active token must be applied to an EVSE, but EVSE ID is empty.")
+    start, end = values["plan_start_date"], values["plan_end_date"]
+    if isinstance(start, datetime) and isinstance(end, datetime) and end < start:
+        reasons.append(
+            f"Plan End Date {_pacific(end)} is before Plan Start Date {_pacific(start)} "
+            "(Pacific Time); a plan cannot end before it starts."
+        )
     return reasons
+
+
+def _pacific(moment: datetime) -> str:
+    return moment.astimezone(PACIFIC).strftime("%Y-%m-%d %H:%M")
 
 
 def _note_entity(plan: _Plan, kind: str, values: dict, where: str) -> str | None:
@@ -494,6 +663,8 @@ def _convert(column: Column, raw):
             return None
     elif raw is None:
         return None
+    elif isinstance(raw, _UnsavedFormula):
+        raise ValueError(raw.reason())
     return PARSERS[column.key](raw)
 
 
@@ -601,8 +772,9 @@ def _whole_number(raw) -> int:
         number = int(raw)
     else:
         raise ValueError(f"{raw!r} is not a whole number.")
-    if not 0 <= number <= MAX_TERM_YEARS:
-        raise ValueError(f"{number} is out of range (0 to {MAX_TERM_YEARS}).")
+    # The database refuses a term of 0 too: a plan runs for at least a year.
+    if not 1 <= number <= MAX_TERM_YEARS:
+        raise ValueError(f"{number} is out of range (1 to {MAX_TERM_YEARS}).")
     return number
 
 
@@ -677,6 +849,27 @@ def _check_active_evses_against_database(plan: _Plan) -> None:
             )
 
 
+def _check_moves_against_database(plan: _Plan) -> None:
+    """A row may not give an existing token another organization (see `import_tokens`)."""
+    for chunk in _chunks(list(plan.tokens)):
+        owners = PortToken.objects.filter(serial__in=chunk).values_list(
+            "serial", "organization__org_id"
+        )
+        for serial, org_id in owners:
+            token = plan.tokens[serial]
+            if token.org_id in (None, _INVALID, org_id):
+                continue
+            plan.problem(token.position, token.where, _move_refused(serial, org_id, token.org_id))
+
+
+def _move_refused(serial: str, org_id: str, new_org_id: str) -> str:
+    return (
+        f"Token S/N {serial} belongs to {org_id}; importing it into {new_org_id} would move "
+        "it. Move it with a transfer, or import with --transfer-as USERNAME to record the "
+        "move in the transfer history."
+    )
+
+
 # Writing -----------------------------------------------------------------------------------
 
 
@@ -694,7 +887,7 @@ TOKEN_FIELDS = (
 )
 
 
-def _write(plan: _Plan) -> ImportResult:
+def _write(plan: _Plan, *, transfer_as, note: str) -> ImportResult:
     entities = plan.entities
     organizations, org_counts = _upsert(
         Organization,
@@ -744,7 +937,16 @@ def _write(plan: _Plan) -> ImportResult:
             for key, (d, _) in entities["evse"].items()
         },
     )
-    token_counts = _write_tokens(plan, organizations, orders, parts, evses)
+    token_counts, moves = _write_tokens(plan, organizations, orders, parts, evses)
+    if moves and transfer_as is None:
+        # Checked before writing; a transfer has moved these tokens since.
+        raise ImportFailed(
+            [
+                f"{plan.tokens[move.serial].where}: Token S/N {move.serial} was moved to "
+                "another organization while the file was being checked; import it again."
+                for move in moves
+            ]
+        )
     return ImportResult(
         tokens=token_counts,
         organizations=org_counts,
@@ -753,6 +955,7 @@ def _write(plan: _Plan) -> ImportResult:
         parts=part_counts,
         stations=station_counts,
         evses=evse_counts,
+        transfers=record_import_moves(user=transfer_as, moves=moves, note=note) if moves else [],
     )
 
 
@@ -785,15 +988,30 @@ def _upsert(model, key_field: str, wanted: dict[str, dict]) -> tuple[dict[str, i
     return pks, counts
 
 
-def _write_tokens(plan: _Plan, organizations, orders, parts, evses) -> Counts:
+def _write_tokens(
+    plan: _Plan, organizations, orders, parts, evses
+) -> tuple[Counts, list[ImportMove]]:
+    """Write the tokens; return the counts and the tokens given another organization."""
     counts = Counts()
-    stored: dict[str, tuple] = {}
+    existing: list[int] = []
     for chunk in _chunks(list(plan.tokens)):
-        rows = PortToken.objects.filter(serial__in=chunk).values_list("serial", "pk", *TOKEN_FIELDS)
+        existing.extend(PortToken.objects.filter(serial__in=chunk).values_list("pk", flat=True))
+    # Locked in primary-key order, as a transfer locks: a transfer under way finishes
+    # first and its move is seen here, or it waits for the import; either way no move
+    # is overwritten unseen.
+    stored: dict[str, tuple] = {}
+    for chunk in _chunks(sorted(existing)):
+        rows = (
+            PortToken.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("serial", "pk", *TOKEN_FIELDS)
+        )
         for serial, *row in rows:
             stored[serial] = tuple(row)
 
-    to_create, to_update = [], []
+    to_create, to_update, moves = [], [], []
+    org = 1 + TOKEN_FIELDS.index("organization_id")
     for serial, token in plan.tokens.items():
         values = (
             parts[token.part_no],
@@ -812,6 +1030,8 @@ def _write_tokens(plan: _Plan, organizations, orders, parts, evses) -> Counts:
             to_create.append((serial, *values))
         elif old[1:] != values:
             to_update.append((old, (old[0], *values)))
+            if old[org] != values[org - 1]:
+                moves.append(ImportMove(old[0], serial, old[org], values[org - 1]))
         else:
             counts.unchanged += 1
 
@@ -833,7 +1053,7 @@ def _write_tokens(plan: _Plan, organizations, orders, parts, evses) -> Counts:
     _bulk_update(PortToken, TOKEN_FIELDS, taking)
     _bulk_insert(PortToken, ["serial", *TOKEN_FIELDS], to_create)
     counts.created, counts.updated = len(to_create), len(to_update)
-    return counts
+    return counts, moves
 
 
 # Django's `bulk_create` and `bulk_update` build a model instance, or a CASE expression,

@@ -6,7 +6,20 @@ how each column is read from that join.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, F, Func, Q, Value
+from django.db.models.lookups import Exact
+
+#: The characters a blank identifier may consist of: spaces, tabs and line breaks, the
+#: white space people type and the transfer form splits serials on (an import trims all
+#: white space before it gets here). SQL's plain TRIM removes only spaces, so the set is
+#: spelled out: TRIM(text, characters) on SQLite and PostgreSQL alike.
+BLANK_CHARACTERS = " \t\n\r"
+
+
+def not_blank(field: str, name: str) -> models.CheckConstraint:
+    """A key people type and read (a serial, an ID) is never empty or only white space."""
+    trimmed = Func(F(field), Value(BLANK_CHARACTERS), function="TRIM", output_field=CharField())
+    return models.CheckConstraint(condition=~Q(Exact(trimmed, Value(""))), name=name)
 
 
 class Organization(models.Model):
@@ -15,6 +28,7 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name", "org_id"]
+        constraints = [not_blank("org_id", "organization_org_id_not_blank")]
 
     def __str__(self):
         return f"{self.name} ({self.org_id})"
@@ -51,6 +65,9 @@ class Customer(models.Model):
     customer_id = models.CharField("Customer ID", max_length=64, unique=True)
     name = models.CharField("Customer Name", max_length=200, db_index=True)
 
+    class Meta:
+        constraints = [not_blank("customer_id", "customer_id_not_blank")]
+
     def __str__(self):
         return f"{self.name} ({self.customer_id})"
 
@@ -69,6 +86,9 @@ class Order(models.Model):
     order_date = models.DateField("Order Date", null=True, blank=True, db_index=True)
     ship_date = models.DateField("Ship Date", null=True, blank=True, db_index=True)
 
+    class Meta:
+        constraints = [not_blank("sales_order", "order_sales_order_not_blank")]
+
     def __str__(self):
         return self.sales_order
 
@@ -83,6 +103,16 @@ class CloudPlanPart(models.Model):
     port_type = models.CharField("Port Type", max_length=64, null=True, blank=True)
     token_type = models.CharField("Token Type", max_length=64, null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            not_blank("part_no", "part_no_not_blank"),
+            # A plan runs for whole years; a term of 0 would end before it starts.
+            models.CheckConstraint(
+                condition=Q(term_years__isnull=True) | Q(term_years__gte=1),
+                name="part_term_at_least_one_year",
+            ),
+        ]
+
     def __str__(self):
         return f"{self.part_no} {self.cloud_plan}"
 
@@ -93,6 +123,9 @@ class Station(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="stations"
     )
+
+    class Meta:
+        constraints = [not_blank("serial", "station_serial_not_blank")]
 
     def __str__(self):
         return f"{self.name or ''} ({self.serial})"
@@ -107,6 +140,7 @@ class Evse(models.Model):
     class Meta:
         verbose_name = "EVSE"
         verbose_name_plural = "EVSEs"
+        constraints = [not_blank("evse_id", "evse_id_not_blank")]
 
     def __str__(self):
         return self.evse_id
@@ -149,6 +183,14 @@ class PortToken(models.Model):
                 condition=Q(status="Active"),
                 name="one_active_token_per_evse",
             ),
+            not_blank("serial", "port_token_serial_not_blank"),
+            # Equal is allowed (a plan that ends as it starts); either end may be unknown.
+            models.CheckConstraint(
+                condition=Q(plan_start_date__isnull=True)
+                | Q(plan_end_date__isnull=True)
+                | Q(plan_end_date__gte=F("plan_start_date")),
+                name="port_token_plan_end_not_before_start",
+            ),
         ]
         indexes = [
             # Visibility is "tokens of these organizations", paged by serial.
@@ -179,6 +221,12 @@ class ColumnPreference(models.Model):
 
 class HistoryIsAppendOnly(Exception):
     """Raised on any attempt to change or delete a transfer record."""
+
+
+# The transfer history is append-only twice over. Here, the ORM refuses with a clear
+# exception before any SQL runs. In the database, triggers installed by migration 0003
+# refuse UPDATE, DELETE and TRUNCATE of these rows from any client (`_base_manager`, raw
+# SQL, a database shell), and check that a transfer's token count equals its rows.
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -216,6 +264,12 @@ class Transfer(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # Equal to the number of its items: that is a trigger (it spans two tables).
+            models.CheckConstraint(
+                condition=Q(token_count__gte=1), name="transfer_moves_at_least_one_token"
+            )
+        ]
 
     def __str__(self):
         return f"Transfer #{self.pk} to {self.to_organization}"

@@ -1,5 +1,9 @@
 """Reads. Every page, export and transfer starts from `visible_tokens(user)`."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
 from django.db.models import QuerySet
 
 from inventory.columns import Column
@@ -13,6 +17,63 @@ def visible_organizations(user) -> QuerySet[Organization]:
     if user.is_superuser:
         return Organization.objects.all()
     return Organization.objects.filter(memberships__user=user)
+
+
+#: What a page says instead of the name of an organization the reader does not belong to.
+ANOTHER_ORGANIZATION = "another organization"
+
+
+class OrganizationLabel(NamedTuple):
+    """How one organization reads on a page: its name and Org ID, or, for an organization
+    the reader may not see named, "another organization" and no Org ID."""
+
+    name: str
+    org_id: str
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class OrganizationNames:
+    """Which organizations one reader may see named; build it with `organization_names`."""
+
+    member_ids: frozenset[int]
+    sees_all: bool = False
+
+    def may_name(self, organization_id: int) -> bool:
+        return self.sees_all or organization_id in self.member_ids
+
+    def label(self, organization: Organization) -> OrganizationLabel:
+        if self.may_name(organization.pk):
+            return OrganizationLabel(organization.name, organization.org_id)
+        return OrganizationLabel(ANOTHER_ORGANIZATION, "")
+
+    def labels(self, organizations: Iterable[tuple[int, str]]) -> list[str]:
+        """The names of the given (pk, name) organizations the reader may see, in the
+        order given, then one phrase for all the others: "another organization" or
+        "3 other organizations"."""
+        organizations = list(organizations)
+        named = [name for pk, name in organizations if self.may_name(pk)]
+        others = len(organizations) - len(named)
+        if others == 1:
+            named.append(ANOTHER_ORGANIZATION)
+        elif others > 1:
+            named.append(f"{others:,} other organizations")
+        return named
+
+
+def organization_names(user) -> OrganizationNames:
+    """The one rule for naming organizations on pages that also concern organizations the
+    reader is not in (the transfer history): a reader sees the name and Org ID of the
+    organizations they belong to, a superuser of all; any other reads "another
+    organization". One query, so a page asks once rather than once per row."""
+    if not user.is_authenticated or not user.is_active:
+        return OrganizationNames(frozenset())
+    if user.is_superuser:
+        return OrganizationNames(frozenset(), sees_all=True)
+    member_ids = Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+    return OrganizationNames(frozenset(member_ids))
 
 
 def managed_organizations(user) -> QuerySet[Organization]:

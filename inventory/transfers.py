@@ -24,7 +24,12 @@ from inventory.models import (
     Transfer,
     TransferItem,
 )
-from inventory.selectors import managed_organizations, visible_tokens
+from inventory.selectors import (
+    OrganizationNames,
+    managed_organizations,
+    organization_names,
+    visible_tokens,
+)
 
 #: The most tokens one transfer may move.
 MAX_TOKENS = 10_000
@@ -157,6 +162,52 @@ def transfer_tokens(
             batch_size=1000,
         )
     return record
+
+
+@dataclass(frozen=True)
+class ImportMove:
+    """A token an import gave another organization: which, from where, to where."""
+
+    token_pk: int
+    serial: str
+    from_org_pk: int
+    to_org_pk: int
+
+
+@transaction.atomic
+def record_import_moves(*, user, moves: Iterable[ImportMove], note: str) -> list[Transfer]:
+    """Record in the history the moves an import has just made: one transfer by `user`
+    per destination (by Org ID), one row per token with the organization it left.
+
+    Call it inside the import's transaction, after the tokens are written. The transfer
+    rules do not apply: the import is an operator's bulk tool that may also change status
+    and EVSE, and the history records what it did and whom the operator named.
+    """
+    by_destination: dict[int, list[ImportMove]] = {}
+    for move in moves:
+        by_destination.setdefault(move.to_org_pk, []).append(move)
+    destinations = Organization.objects.in_bulk(list(by_destination))
+    records = []
+    for to_pk in sorted(by_destination, key=lambda pk: destinations[pk].org_id):
+        group = by_destination[to_pk]
+        # Each transfer complete before the next one (as SQLite's history triggers want).
+        record = Transfer.objects.create(
+            created_by=user,
+            to_organization=destinations[to_pk],
+            note=note[:MAX_NOTE_LENGTH],
+            token_count=len(group),
+        )
+        TransferItem.objects.bulk_create(
+            [
+                TransferItem(
+                    transfer=record, token_id=move.token_pk, from_organization_id=move.from_org_pk
+                )
+                for move in group
+            ],
+            batch_size=1000,
+        )
+        records.append(record)
+    return records
 
 
 def _clean(serials: Iterable[str]) -> list[str]:
@@ -367,37 +418,45 @@ def transfer_history(user, organization: Organization | None = None) -> QuerySet
     )
 
 
-def source_names(transfer_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Names of the organizations each transfer took tokens from, by name: one query."""
-    pairs = (
+def source_names(
+    transfer_ids: Iterable[int], reader: OrganizationNames | None = None
+) -> dict[int, list[str]]:
+    """Names of the organizations each transfer took tokens from, by name: one query.
+
+    With a `reader` (`organization_names(user)`), only the names that reader may see,
+    followed by one "another organization" (or "2 other organizations") for the rest.
+    """
+    rows = (
         TransferItem.objects.filter(transfer_id__in=list(transfer_ids))
-        .values_list("transfer_id", "from_organization__name")
+        .values_list("transfer_id", "from_organization_id", "from_organization__name")
         .distinct()
-        .order_by("transfer_id", "from_organization__name")
+        .order_by("transfer_id", "from_organization__name", "from_organization_id")
     )
-    names: dict[int, list[str]] = {}
-    for transfer_id, name in pairs:
-        names.setdefault(transfer_id, []).append(name)
-    return names
+    sources: dict[int, list[tuple[int, str]]] = {}
+    for transfer_id, organization_id, name in rows:
+        sources.setdefault(transfer_id, []).append((organization_id, name))
+    reader = reader or OrganizationNames(frozenset(), sees_all=True)
+    return {transfer_id: reader.labels(pairs) for transfer_id, pairs in sources.items()}
 
 
 def describe_sources(names: list[str], count: int | None = None) -> str:
-    """'Acme West', 'Acme West and Acme North', or '3 organizations'."""
+    """'Acme West', 'Acme West and Acme North', 'Acme West and another organization',
+    '2 other organizations', or '3 organizations'; `names` as `source_names` gives them,
+    `count` the number of source organizations."""
     count = len(names) if count is None else count
-    if count == 1 and names:
-        return names[0]
-    if count == 2 and len(names) == 2:
-        return f"{names[0]} and {names[1]}"
+    if count <= 2 and names:
+        return " and ".join(names)
     return f"{count:,} organizations"
 
 
-def success_message(record: Transfer) -> str:
-    """'Moved 3 tokens from Acme West to Acme East'."""
-    names = source_names([record.pk]).get(record.pk, [])
+def success_message(record: Transfer, reader: OrganizationNames | None = None) -> str:
+    """'Moved 3 tokens from Acme West to Acme East', naming only what `reader` may see."""
+    names = source_names([record.pk], reader).get(record.pk, [])
+    destination = reader.label(record.to_organization) if reader else record.to_organization.name
     plural = "" if record.token_count == 1 else "s"
     return (
         f"Moved {record.token_count:,} token{plural} from {describe_sources(names)} "
-        f"to {record.to_organization.name}"
+        f"to {destination}"
     )
 
 
@@ -418,19 +477,18 @@ def table_link_items(
     return [("filter", f"org_id:is:{record.to_organization.org_id}")], False
 
 
-def transfer_items(record: Transfer, user) -> QuerySet[TransferItem]:
+def transfer_items(
+    record: Transfer, user, *, reader: OrganizationNames | None = None
+) -> QuerySet[TransferItem]:
     """The tokens one transfer moved that `user` may see, with what the detail page shows,
-    by S/N.
+    by S/N. `reader`, when the caller already has `organization_names(user)`, saves a query.
 
     Members of the destination (and superusers) see every token: they own them now. A
     member of only some source organizations sees only the tokens that left those: the
     others never belonged to an organization of theirs.
     """
+    reader = reader or organization_names(user)
     items = TransferItem.objects.filter(transfer=record)
-    if not user.is_superuser:
-        member_of = Membership.objects.filter(user=user).values("organization_id")
-        if not Membership.objects.filter(
-            user=user, organization=record.to_organization_id
-        ).exists():
-            items = items.filter(from_organization_id__in=member_of)
+    if not reader.may_name(record.to_organization_id):
+        items = items.filter(from_organization_id__in=reader.member_ids)
     return items.select_related("token__part", "from_organization").order_by("token__serial")

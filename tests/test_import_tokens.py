@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -9,7 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
+from inventory import importing
 from inventory.columns import COLUMNS, COLUMNS_BY_KEY
 from inventory.models import (
     CloudPlanPart,
@@ -19,7 +23,9 @@ from inventory.models import (
     Organization,
     PortToken,
     Station,
+    Transfer,
 )
+from inventory.transfers import transfer_tokens
 from tests import factories
 from tests.factories import utc
 
@@ -105,16 +111,16 @@ def write_xlsx(tmp_path: Path, rows, *, labels=None, name="tokens.xlsx") -> Path
     return path
 
 
-def run_import(path) -> str:
+def run_import(path, *options: str) -> str:
     out = io.StringIO()
-    call_command("import_tokens", str(path), stdout=out)
+    call_command("import_tokens", str(path), *options, stdout=out)
     return out.getvalue()
 
 
-def import_problems(path) -> list[str]:
+def import_problems(path, *options: str) -> list[str]:
     """The lines of the failure message, which must name every problem."""
     with pytest.raises(CommandError) as failure:
-        run_import(path)
+        run_import(path, *options)
     return str(failure.value).splitlines()
 
 
@@ -246,7 +252,8 @@ def test_second_import_updates_the_details_of_related_objects(tmp_path):
         token_row(token_sn="T2", evse_id="E2", station_sn="STN-200", **details),
     ]
 
-    output = run_import(write_csv(tmp_path, rows, name="again.csv"))
+    operator = factories.make_user("operator").username
+    output = run_import(write_csv(tmp_path, rows, name="again.csv"), "--transfer-as", operator)
 
     assert "Stations: 1 created, 1 updated, 0 unchanged." in output
     assert "EVSEs: 0 created, 1 updated, 1 unchanged." in output
@@ -262,14 +269,14 @@ def test_second_import_updates_the_details_of_related_objects(tmp_path):
 
 
 def test_import_updates_tokens_that_exist_already(tmp_path):
-    organization = factories.make_organization("ORG-OLD", "Old Org")
+    organization = factories.make_organization("ORG-ACME", "Old Name")
     factories.make_token(organization, serial="TKN-0001", status="Available")
 
     run_import(write_csv(tmp_path, [unapplied(status="New")]))
 
     token = PortToken.objects.get(serial="TKN-0001")
     assert token.status == "New"
-    assert token.organization.org_id == "ORG-ACME"
+    assert (token.organization.org_id, token.organization.name) == ("ORG-ACME", "Acme Charging")
 
 
 def test_columns_may_come_in_any_order(tmp_path):
@@ -529,6 +536,17 @@ def test_header_labels_ignore_case_and_extra_spaces(tmp_path):
         ({"term_years": "1.5"}, "Term (Years): '1.5' is not a whole number."),
         ({"term_years": "one"}, "Term (Years): 'one' is not a whole number."),
         ({"term_years": "-1"}, "Term (Years): '-1' is not a whole number."),
+        ({"term_years": "0"}, "Term (Years): 0 is out of range (1 to 32767)."),
+        (
+            {"plan_end_date": "2025-07-01 09:19"},
+            "Plan End Date 2025-07-01 09:19 is before Plan Start Date 2025-07-01 09:20 "
+            "(Pacific Time); a plan cannot end before it starts.",
+        ),
+        # Keys that are only white space are missing, as the database would refuse them.
+        ({"token_sn": " \t "}, "missing Token S/N."),
+        ({"org_id": "\u00a0"}, "missing Org ID."),
+        ({"customer_id": "  "}, "Customer Name given without Customer ID."),
+        ({"station_sn": "\t"}, "EVSE ID given without Station S/N."),
         (
             {"evse_id": "", "station_sn": "", "station_name": ""},
             "an Active token must be applied to an EVSE, but EVSE ID is empty.",
@@ -796,3 +814,310 @@ def test_manage_py_exits_non_zero_with_one_readable_message(run_manage_py, tmp_p
     assert result.returncode == 1
     assert f"File not found: {tmp_path / 'missing.csv'}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_plan_may_end_as_it_starts(tmp_path):
+    run_import(write_csv(tmp_path, [token_row(plan_end_date="2025-07-01 09:20")]))
+
+    token = PortToken.objects.get()
+    assert token.plan_end_date == token.plan_start_date
+
+
+# Moving tokens between organizations ------------------------------------------------------
+
+
+@pytest.fixture
+def moved_scene():
+    """T1 and T2 in ORG-WEST, T3 in ORG-NORTH, T5 in ORG-ACME; an operator and a file
+    moving T1 and T3 into ORG-ACME and T2 into ORG-OTHER, creating T4, keeping T5."""
+    west = factories.make_organization("ORG-WEST", "Acme West")
+    north = factories.make_organization("ORG-NORTH", "Acme North")
+    acme = factories.make_organization("ORG-ACME", "Acme Charging")
+    for serial, organization in (("T1", west), ("T2", west), ("T3", north), ("T5", acme)):
+        factories.make_token(organization, serial, status="Available")
+    factories.make_user("operator")
+    other = {"org_id": "ORG-OTHER", "org_name": "Other Networks"}
+    return [
+        unapplied(token_sn="T1"),
+        unapplied(token_sn="T2", **other),
+        unapplied(token_sn="T3"),
+        unapplied(token_sn="T4"),
+        unapplied(token_sn="T5"),
+    ]
+
+
+def owners() -> dict[str, str]:
+    return dict(PortToken.objects.values_list("serial", "organization__org_id"))
+
+
+def test_a_row_that_would_move_a_token_is_a_bad_row_naming_its_line(tmp_path, moved_scene):
+    problems = import_problems(write_csv(tmp_path, moved_scene))
+
+    advice = (
+        "Move it with a transfer, or import with --transfer-as USERNAME to record the move "
+        "in the transfer history."
+    )
+    assert problems == [
+        "Nothing was imported: 3 problems found.",
+        f"line 2: Token S/N T1 belongs to ORG-WEST; importing it into ORG-ACME would move it. "
+        f"{advice}",
+        f"line 3: Token S/N T2 belongs to ORG-WEST; importing it into ORG-OTHER would move it. "
+        f"{advice}",
+        f"line 4: Token S/N T3 belongs to ORG-NORTH; importing it into ORG-ACME would move it. "
+        f"{advice}",
+    ]
+    assert owners() == {"T1": "ORG-WEST", "T2": "ORG-WEST", "T3": "ORG-NORTH", "T5": "ORG-ACME"}
+    assert not Transfer.objects.exists()
+
+
+def test_with_transfer_as_each_move_is_recorded_as_a_transfer_by_that_user(tmp_path, moved_scene):
+    output = run_import(
+        write_csv(tmp_path, moved_scene, name="moves.csv"), "--transfer-as", "operator"
+    )
+
+    assert owners() == {
+        "T1": "ORG-ACME",
+        "T2": "ORG-OTHER",
+        "T3": "ORG-ACME",
+        "T4": "ORG-ACME",
+        "T5": "ORG-ACME",
+    }
+    recorded = [
+        (
+            record.created_by.username,
+            record.to_organization.org_id,
+            record.note,
+            record.token_count,
+            sorted(record.items.values_list("token__serial", "from_organization__org_id")),
+        )
+        for record in Transfer.objects.order_by("pk")
+    ]
+    assert recorded == [
+        (
+            "operator",
+            "ORG-ACME",
+            "Imported from moves.csv",
+            2,
+            [("T1", "ORG-WEST"), ("T3", "ORG-NORTH")],
+        ),
+        ("operator", "ORG-OTHER", "Imported from moves.csv", 1, [("T2", "ORG-WEST")]),
+    ]
+    first, second = Transfer.objects.order_by("pk")
+    assert f"Transfer #{first.pk} by operator: 2 tokens moved into ORG-ACME." in output
+    assert f"Transfer #{second.pk} by operator: 1 token moved into ORG-OTHER." in output
+
+
+def test_the_recorded_moves_show_in_the_transfer_history(client, tmp_path, moved_scene):
+    run_import(write_csv(tmp_path, moved_scene, name="moves.csv"), "--transfer-as", "operator")
+    client.force_login(factories.make_superuser())
+
+    page = client.get("/inventory/transfers/")
+
+    assert page.status_code == 200
+    assert page.content.decode().count("Imported from moves.csv") == 2
+
+
+def test_moves_are_all_or_nothing_with_the_rest_of_the_file(tmp_path, moved_scene):
+    rows = [*moved_scene, unapplied(token_sn="T6", status="Lost")]
+
+    problems = import_problems(write_csv(tmp_path, rows), "--transfer-as", "operator")
+
+    assert problems[1:] == [
+        "line 7: Status: unknown status 'Lost': use New, Available, Active or Expired."
+    ]
+    assert owners() == {"T1": "ORG-WEST", "T2": "ORG-WEST", "T3": "ORG-NORTH", "T5": "ORG-ACME"}
+    assert not Transfer.objects.exists()
+
+
+def test_without_moves_transfer_as_records_nothing(tmp_path, moved_scene):
+    run_import(write_csv(tmp_path, moved_scene[3:]), "--transfer-as", "operator")
+
+    assert owners()["T4"] == "ORG-ACME"
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("nobody", "--transfer-as: no user is named 'nobody'; nothing was imported."),
+        ("retired", "--transfer-as: user 'retired' is inactive; nothing was imported."),
+    ],
+)
+def test_transfer_as_names_an_active_user(tmp_path, moved_scene, username, message):
+    factories.make_user("retired", is_active=False)
+
+    problems = import_problems(write_csv(tmp_path, moved_scene), "--transfer-as", username)
+
+    assert problems == [message]
+    assert not Transfer.objects.exists()
+    assert "T4" not in owners()
+
+
+# Files that are not what they seem ---------------------------------------------------------
+
+
+def test_a_csv_cell_over_the_csv_field_limit_is_reported_at_its_line(tmp_path):
+    limit = csv.field_size_limit()
+    rows = [
+        unapplied(token_sn="T1", status="Lost"),
+        unapplied(token_sn="T2", customer_reference="x" * (limit + 1)),
+        unapplied(token_sn="T3", status="Gone"),
+    ]
+
+    problems = import_problems(write_csv(tmp_path, rows))
+
+    assert problems == [
+        "Nothing was imported: 2 problems found.",
+        "line 2: Status: unknown status 'Lost': use New, Available, Active or Expired.",
+        f"line 3: a cell is longer than {limit:,} characters, far more than any column holds; "
+        "the file was not read past this line.",
+    ]
+    assert_nothing_written()
+
+
+def column_letter(key: str) -> str:
+    return get_column_letter(LABELS.index(COLUMNS_BY_KEY[key].label) + 1)
+
+
+def with_saved_results(path: Path, results: dict[str, tuple[str, str]]) -> Path:
+    """The workbook with saved results for its formula cells, as a spreadsheet program
+    writes them: cell reference -> (cell type, saved value)."""
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    xml = parts[member].decode()
+    for reference, (cell_type, value) in results.items():
+        xml, count = re.subn(
+            rf'<c r="{reference}"><f>(.*?)</f><v ?/>',
+            rf'<c r="{reference}" t="{cell_type}"><f>\1</f><v>{value}</v>',
+            xml,
+        )
+        assert count == 1, reference
+    parts[member] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_an_xlsx_formula_without_a_saved_result_is_a_bad_row(tmp_path):
+    # openpyxl writes formulas without results, as a file never opened in Excel is.
+    rows = [unapplied(token_sn="T1"), unapplied(token_sn="T2", customer_reference='=UPPER("b")')]
+
+    problems = import_problems(write_xlsx(tmp_path, rows))
+
+    assert problems == [
+        "Nothing was imported: 1 problem found.",
+        'line 3: Customer Reference: the formula =UPPER("b") has no saved result (it was '
+        "never calculated): open and save the file in Excel or LibreOffice, or paste the values.",
+    ]
+    assert_nothing_written()
+
+
+def test_an_xlsx_formula_whose_saved_result_is_an_error_is_a_bad_row(tmp_path):
+    path = write_xlsx(tmp_path, [unapplied(org_name="=#REF!")])
+    with_saved_results(path, {f"{column_letter('org_name')}2": ("e", "#REF!")})
+
+    assert import_problems(path)[1:] == [
+        "line 2: Org Name: the formula =#REF! gives the error #REF!."
+    ]
+
+
+def test_an_xlsx_formula_with_a_saved_result_imports_the_result(tmp_path):
+    rows = [unapplied(customer_reference='=UPPER("garage b")', renewal_owner='=IF(1,"","x")')]
+    path = write_xlsx(tmp_path, rows)
+    with_saved_results(
+        path,
+        {
+            f"{column_letter('customer_reference')}2": ("str", "GARAGE B"),
+            # A formula whose result is empty text is an empty cell, not a missing result.
+            f"{column_letter('renewal_owner')}2": ("str", ""),
+        },
+    )
+
+    run_import(path)
+
+    token = PortToken.objects.get()
+    assert token.order.customer_reference == "GARAGE B"
+    assert token.renewal_owner is None
+
+
+def padded_workbook(tmp_path: Path, padding: int) -> Path:
+    """A valid workbook of one token whose sheet holds `padding` more bytes of spaces,
+    which pack to almost nothing."""
+    path = write_xlsx(tmp_path, [unapplied()], name="padded.xlsx")
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts[member] = parts[member].replace(b"</worksheet>", b" " * padding + b"</worksheet>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_an_xlsx_unpacking_to_over_100_times_its_size_is_refused_before_reading(tmp_path):
+    path = padded_workbook(tmp_path, 5_000_000)
+    packed = path.stat().st_size
+
+    problems = import_problems(path)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("Cannot import padded.xlsx: it would unpack to 5.0 MB from ")
+    assert problems[0].endswith(
+        "more than 100 times its size or 1.0 GB in all. A workbook of tokens packs far "
+        "less; this file is damaged or made to exhaust the server. Nothing was read."
+    )
+    assert packed * 100 < 5_000_000
+    assert_nothing_written()
+
+
+def test_an_xlsx_unpacking_to_over_the_total_limit_is_refused(tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path, [unapplied()])
+    # A gigabyte of real data is too much for a test: the same rule with a smaller limit.
+    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 2_000)
+
+    problems = import_problems(path)
+
+    assert "more than 100 times its size or 2.0 kB in all" in problems[0]
+    assert_nothing_written()
+
+
+def test_a_workbook_padded_in_proportion_still_imports(tmp_path):
+    run_import(padded_workbook(tmp_path, 20_000))
+
+    assert PortToken.objects.filter(serial="TKN-0001").exists()
+
+
+def test_manage_py_refuses_an_unknown_transfer_as_user_in_one_line(run_manage_py, tmp_path):
+    assert run_manage_py("migrate", "--verbosity", "0").returncode == 0
+    path = write_csv(tmp_path, [unapplied()])
+
+    result = run_manage_py("import_tokens", str(path), "--transfer-as", "nobody")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "CommandError: --transfer-as: no user is named 'nobody'; nothing was imported."
+    ]
+
+
+def test_a_token_transferred_while_the_file_is_checked_is_not_moved_back(tmp_path, monkeypatch):
+    west = factories.make_organization("ORG-ACME", "Acme Charging")
+    factories.make_organization("ORG-EAST", "Acme East")
+    factories.make_token(west, "T1", status="Available")
+    check = importing._check_moves_against_database
+
+    def check_then_transfer_meanwhile(plan):
+        check(plan)
+        transfer_tokens(user=factories.make_superuser(), serials=["T1"], to_org="ORG-EAST")
+
+    monkeypatch.setattr(importing, "_check_moves_against_database", check_then_transfer_meanwhile)
+
+    problems = import_problems(write_csv(tmp_path, [unapplied(token_sn="T1", status="New")]))
+
+    assert problems[1:] == [
+        "line 2: Token S/N T1 was moved to another organization while the file was being "
+        "checked; import it again."
+    ]
+    assert owners() == {"T1": "ORG-EAST"}
+    assert PortToken.objects.get().status == "Available"

@@ -1,11 +1,22 @@
-"""The invariants the database itself enforces, even when Django's validation is bypassed."""
+"""The invariants the database itself enforces, even when Django's validation is bypassed.
+
+The transfer history's own invariants (append-only, token count) are in test_append_only.py."""
 
 from contextlib import contextmanager
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from inventory.models import Membership, PortToken
+from inventory.models import (
+    CloudPlanPart,
+    Customer,
+    Evse,
+    Membership,
+    Order,
+    Organization,
+    PortToken,
+    Station,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +112,74 @@ def test_organization_id_is_unique():
 
     with refused():
         factories.make_organization("ORG-1")
+
+
+def test_a_plan_cannot_end_before_it_starts():
+    with refused():
+        factories.make_token(
+            plan_start_date=factories.utc(2025, 7, 1), plan_end_date=factories.utc(2025, 6, 30)
+        )
+
+
+def test_a_plan_may_end_as_it_starts_or_leave_either_end_open():
+    moment = factories.utc(2025, 7, 1, 9, 20)
+    factories.make_token(plan_start_date=moment, plan_end_date=moment)
+    factories.make_token(plan_start_date=moment)
+    factories.make_token(plan_end_date=moment)
+
+    assert PortToken.objects.count() == 3
+
+
+def test_a_plan_cannot_be_moved_to_end_before_it_starts_by_update():
+    token = factories.make_token(
+        plan_start_date=factories.utc(2025, 7, 1), plan_end_date=factories.utc(2026, 7, 1)
+    )
+
+    with refused():
+        PortToken.objects.filter(pk=token.pk).update(plan_start_date=factories.utc(2027, 1, 1))
+
+
+def test_a_term_is_at_least_one_year():
+    part = factories.make_part(term_years=1)
+
+    with refused():
+        CloudPlanPart.objects.filter(pk=part.pk).update(term_years=0)
+
+
+def test_a_term_may_be_unknown():
+    assert factories.make_part(term_years=None).term_years is None
+
+
+KEYS = {
+    "Token S/N": (PortToken, "serial", lambda: factories.make_token()),
+    "Org ID": (Organization, "org_id", lambda: factories.make_organization()),
+    "Customer ID": (Customer, "customer_id", lambda: factories.make_customer()),
+    "Station S/N": (
+        Station,
+        "serial",
+        lambda: factories.make_station(factories.make_organization()),
+    ),
+    "EVSE ID": (Evse, "evse_id", lambda: factories.make_evse()),
+    "Part No.": (CloudPlanPart, "part_no", lambda: factories.make_part()),
+    "Sales Order": (Order, "sales_order", lambda: factories.make_order()),
+}
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t", " \r\n "])
+@pytest.mark.parametrize("key", KEYS)
+def test_a_key_is_never_blank(key, blank):
+    model, field, make = KEYS[key]
+    row = make()
+
+    with refused():
+        model.objects.filter(pk=row.pk).update(**{field: blank})
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_key_may_hold_spaces_between_characters(key):
+    model, field, make = KEYS[key]
+    row = make()
+
+    model.objects.filter(pk=row.pk).update(**{field: "A 1"})
+
+    assert model.objects.filter(**{field: "A 1"}).exists()

@@ -396,7 +396,7 @@ def test_history_lists_transfers_touching_the_users_organizations_newest_first(
 
     response = manager_client.get(HISTORY_URL)
 
-    listed = [record.pk for record, _ in response.context["rows"]]
+    listed = [row.transfer.pk for row in response.context["rows"]]
     assert listed == [second.pk, first.pk]
     assert unrelated.pk not in listed
 
@@ -420,7 +420,7 @@ def test_history_is_visible_to_a_member_of_the_source_only(viewer_client, people
 
     response = viewer_client.get(HISTORY_URL)
 
-    assert [r.pk for r, _ in response.context["rows"]] == [record.pk]
+    assert [row.transfer.pk for row in response.context["rows"]] == [record.pk]
 
 
 def test_history_is_visible_to_a_member_of_the_destination_only(outsider_client, people):
@@ -429,7 +429,7 @@ def test_history_is_visible_to_a_member_of_the_destination_only(outsider_client,
 
     response = outsider_client.get(HISTORY_URL)
 
-    assert [r.pk for r, _ in response.context["rows"]] == [record.pk]
+    assert [row.transfer.pk for row in response.context["rows"]] == [record.pk]
 
 
 def test_history_filters_by_organization(manager_client, people, east):
@@ -442,8 +442,8 @@ def test_history_filters_by_organization(manager_client, people, east):
     north_only = manager_client.get(HISTORY_URL, {"org": "ORG-NORTH"})
     acme = manager_client.get(HISTORY_URL, {"org": "ORG-ACME"})
 
-    assert [r.pk for r, _ in north_only.context["rows"]] == [into_north.pk]
-    assert [r.pk for r, _ in acme.context["rows"]] == [into_north.pk, into_east.pk]
+    assert [row.transfer.pk for row in north_only.context["rows"]] == [into_north.pk]
+    assert [row.transfer.pk for row in acme.context["rows"]] == [into_north.pk, into_east.pk]
 
 
 def test_history_filter_on_a_foreign_organization_is_ignored_with_a_message(manager_client, people):
@@ -465,7 +465,7 @@ def test_history_describes_many_sources_by_count(manager_client, people, east):
 
     response = manager_client.get(HISTORY_URL)
 
-    assert [sources for _, sources in response.context["rows"]] == [
+    assert [row.sources for row in response.context["rows"]] == [
         "Acme East",
         "3 organizations",
     ]
@@ -643,3 +643,101 @@ def test_source_member_sees_only_the_tokens_that_left_their_organization(client,
     client.force_login(east_member)
     page = text(client.get(f"/inventory/transfers/{record.pk}/"))
     assert "TKN-WEST-1" in page and "TKN-NORTH-1" in page
+
+
+# --- naming organizations -------------------------------------------------------------
+# A reader sees a transfer because it touches one of their organizations; every other
+# organization on it reads "another organization", its name and Org ID nowhere in the page.
+
+
+@pytest.fixture
+def two_source_transfer(people):
+    """Tokens of Acme Charging (the viewer's) and of Northgate Fleet (nobody's in
+    `people`) moved by a superuser into Other Networks (the outsider's)."""
+    northgate = factories.make_organization("ORG-NORTHGATE", "Northgate Fleet")
+    factories.make_token(people.org, "TKN-ACME-1")
+    factories.make_token(northgate, "TKN-NORTH-1")
+    return move(factories.make_superuser("boss"), ["TKN-ACME-1", "TKN-NORTH-1"], "ORG-OTHER")
+
+
+def pages_of(client, record) -> list[str]:
+    return [
+        text(client.get(HISTORY_URL)),
+        text(client.get(f"/inventory/transfers/{record.pk}/")),
+    ]
+
+
+def test_member_of_one_source_reads_no_other_organization_on_list_or_detail(
+    viewer_client, people, two_source_transfer
+):
+    listing, detail = pages_of(viewer_client, two_source_transfer)
+
+    for page in (listing, detail):
+        for foreign in ("Northgate Fleet", "ORG-NORTHGATE", "Other Networks", "ORG-OTHER"):
+            assert foreign not in page
+        assert "Acme Charging" in page
+    assert "<td>Acme Charging and another organization</td>" in listing
+    assert "<td>another organization</td>" in listing
+    assert "<dd>Acme Charging, another organization</dd>" in detail
+    assert "<dd>another organization</dd>" in detail
+
+
+def test_member_of_the_destination_only_reads_no_source_organization(
+    outsider_client, people, two_source_transfer
+):
+    listing, detail = pages_of(outsider_client, two_source_transfer)
+
+    for page in (listing, detail):
+        for foreign in ("Acme Charging", "ORG-ACME", "Northgate Fleet", "ORG-NORTHGATE"):
+            assert foreign not in page
+        assert "Other Networks" in page
+    assert "<td>2 other organizations</td>" in listing
+    assert "<dd>2 other organizations</dd>" in detail
+    assert detail.count("<td>another organization</td>") == 2
+    assert "TKN-ACME-1" in detail and "TKN-NORTH-1" in detail
+
+
+def test_one_foreign_source_reads_another_organization_in_the_list(outsider_client, people):
+    factories.make_token(people.org, "TKN-1")
+    move(factories.make_superuser(), ["TKN-1"], "ORG-OTHER")
+
+    response = outsider_client.get(HISTORY_URL)
+
+    assert [row.sources for row in response.context["rows"]] == ["another organization"]
+    assert "Acme Charging" not in text(response)
+
+
+def test_superuser_reads_every_organization(client, people, two_source_transfer):
+    client.force_login(factories.make_superuser())
+
+    listing, detail = pages_of(client, two_source_transfer)
+
+    assert "<td>Acme Charging and Northgate Fleet</td>" in listing
+    assert "<td>Other Networks</td>" in listing
+    assert "<dd>Acme Charging, Northgate Fleet</dd>" in detail
+    assert "Other Networks (ORG-OTHER)" in detail
+    assert 'Northgate Fleet <span class="help-text">(ORG-NORTHGATE)</span>' in detail
+    assert "another organization" not in listing + detail
+
+
+def test_history_filter_offers_only_the_readers_organizations(
+    viewer_client, people, two_source_transfer
+):
+    response = viewer_client.get(HISTORY_URL)
+
+    options = re.findall(r'<option value="([^"]*)"', text(response))
+    assert options == ["", "ORG-ACME"]
+
+
+def test_member_of_a_source_gets_no_link_to_the_destination_in_the_table(viewer_client, people):
+    """The moved tokens are in an organization the reader cannot see: a link to them would
+    show nothing, and for a large transfer it would carry the destination's Org ID."""
+    factories.make_tokens(people.org, 21, prefix="BIG")
+    record = move(factories.make_superuser(), [f"BIG-{n:06d}" for n in range(21)], "ORG-OTHER")
+
+    response = viewer_client.get(f"/inventory/transfers/{record.pk}/")
+
+    page = text(response)
+    assert "ORG-OTHER" not in page
+    assert "in the Port Tokens table</a>" not in page
+    assert "no longer appear in your Port Tokens table" in page

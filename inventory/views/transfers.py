@@ -1,5 +1,6 @@
 """Transfer pages. Thin: parse the request, call inventory.transfers, render."""
 
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -10,7 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from inventory.forms import TransferFilterForm, TransferForm
-from inventory.selectors import managed_organizations, visible_organizations
+from inventory.models import Transfer
+from inventory.selectors import (
+    OrganizationLabel,
+    managed_organizations,
+    organization_names,
+    visible_organizations,
+)
 from inventory.transfers import (
     MAX_TOKENS,
     TransferRefused,
@@ -63,7 +70,7 @@ def transfer_form(request):
         except TransferRefused as refused:
             review = refused.review
         else:
-            messages.success(request, success_message(record))
+            messages.success(request, success_message(record, organization_names(request.user)))
             url = reverse("inventory:transfer_detail", args=[record.pk])
             return HttpResponseRedirect(url, status=303)
     else:
@@ -91,6 +98,14 @@ def _render_form(request, form, organizations, *, review=None, notes=(), status=
     return render(request, "inventory/transfer_form.html", context, status=status)
 
 
+class HistoryRow(NamedTuple):
+    """One line of the history list, with the organizations as this reader may see them."""
+
+    transfer: Transfer
+    sources: str
+    destination: OrganizationLabel
+
+
 def transfer_list(request):
     organizations = list(visible_organizations(request.user).order_by("name", "org_id"))
     filter_form = TransferFilterForm(request.GET, organizations=organizations)
@@ -101,9 +116,15 @@ def transfer_list(request):
     page = Paginator(transfer_history(request.user, organization), HISTORY_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    names = source_names(record.pk for record in page if record.source_count <= 2)
+    reader = organization_names(request.user)
+    names = source_names((record.pk for record in page if record.source_count <= 2), reader)
     rows = [
-        (record, describe_sources(names.get(record.pk, []), record.source_count)) for record in page
+        HistoryRow(
+            record,
+            describe_sources(names.get(record.pk, []), record.source_count),
+            reader.label(record.to_organization),
+        )
+        for record in page
     ]
     return render(
         request,
@@ -122,17 +143,27 @@ def transfer_detail(request, pk):
     record = get_object_or_404(
         visible_transfers(request.user).select_related("created_by", "to_organization"), pk=pk
     )
-    items = transfer_items(record, request.user)
+    reader = organization_names(request.user)
+    items = transfer_items(record, request.user, reader=reader)
     page = Paginator(items, DETAIL_PER_PAGE).get_page(request.GET.get("page"))
-    link_items, by_serial = table_link_items(record, items)
+    # Only a member of the destination (or a superuser) can see the moved tokens in the
+    # table: for a reader of a source only they are now in another organization.
+    in_destination = reader.may_name(record.to_organization_id)
+    table_url, by_serial = None, False
+    if in_destination:
+        link_items, by_serial = table_link_items(record, items)
+        table_url = f"{reverse('inventory:port_tokens')}?{urlencode(link_items)}"
     return render(
         request,
         "inventory/transfer_detail.html",
         {
             "transfer": record,
-            "sources": source_names([record.pk]).get(record.pk, []),
+            "sources": source_names([record.pk], reader).get(record.pk, []),
+            "destination": reader.label(record.to_organization),
             "page": page,
-            "table_url": f"{reverse('inventory:port_tokens')}?{urlencode(link_items)}",
+            "rows": [(item, reader.label(item.from_organization)) for item in page],
+            "in_destination": in_destination,
+            "table_url": table_url,
             "table_by_serial": by_serial,
             "hidden_count": record.token_count - page.paginator.count,
         },
