@@ -7,9 +7,12 @@ demand a SECRET_KEY; `make run` and `make test` set DEBUG=1 for local work.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +51,81 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_count(name: str, default: int, *, minimum: int) -> int:
+    """A whole number of at least `minimum`: a limit of 0 or a negative duration would
+    silently switch a protection off, so it is refused."""
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+# EMAIL_URL schemes: (Django backend, default port, STARTTLS, implicit TLS).
+_EMAIL_SCHEMES = {
+    "smtp": ("django.core.mail.backends.smtp.EmailBackend", 25, False, False),
+    "smtp+tls": ("django.core.mail.backends.smtp.EmailBackend", 587, True, False),
+    "smtps": ("django.core.mail.backends.smtp.EmailBackend", 465, False, True),
+    "smtp+ssl": ("django.core.mail.backends.smtp.EmailBackend", 465, False, True),
+    "console": ("django.core.mail.backends.console.EmailBackend", None, False, False),
+}
+_EMAIL_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def parse_email_url(url: str) -> dict:
+    """Django's EMAIL_* settings from one URL, e.g. `smtp+tls://user:pass@host:587`
+    (STARTTLS), `smtps://user:pass@host` (implicit TLS), `smtp://host:25/?tls=1`, or
+    `console://` (print mails; for development). User and password are percent-decoded;
+    `?timeout=SECONDS` bounds a hung mail server (10 s by default). A malformed URL is
+    refused with ImproperlyConfigured naming what is wrong; the password is never shown."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in _EMAIL_SCHEMES:
+        known = ", ".join(f"{name}://" for name in _EMAIL_SCHEMES)
+        raise ImproperlyConfigured(f"EMAIL_URL must start with one of {known}")
+    backend, default_port, use_tls, use_ssl = _EMAIL_SCHEMES[scheme]
+    email = {"EMAIL_BACKEND": backend}
+    if scheme == "console":
+        return email
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL names no mail server host")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number from 1 to 65535")
+    timeout = 10
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in ("tls", "ssl"):
+            flag = _EMAIL_FLAGS.get(value.strip().lower())
+            if flag is None:
+                raise ImproperlyConfigured(f"EMAIL_URL: {key}= must be 1 or 0, not {value!r}")
+            if key == "tls":
+                use_tls = flag
+            else:
+                use_ssl = flag
+        elif key == "timeout":
+            if not value.isdigit() or int(value) < 1:
+                raise ImproperlyConfigured(f"EMAIL_URL: timeout= must be seconds, not {value!r}")
+            timeout = int(value)
+        else:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL: unknown option {key!r} (known: tls, ssl, timeout)"
+            )
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured("EMAIL_URL asks for both STARTTLS (tls) and implicit TLS (ssl)")
+    email.update(
+        EMAIL_HOST=parts.hostname,
+        EMAIL_PORT=port or default_port,
+        EMAIL_HOST_USER=unquote(parts.username or ""),
+        EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+        EMAIL_USE_TLS=use_tls,
+        EMAIL_USE_SSL=use_ssl,
+        EMAIL_TIMEOUT=timeout,
+    )
+    return email
+
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -68,11 +146,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "axes",
+    "csp",
     "inventory",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, redirects and errors included.
+    "csp.middleware.CSPMiddleware",
+    "inventory.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,7 +164,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "inventory.security_headers.PrivateCacheMiddleware",
+    # A statement of a web request that runs too long is cancelled (PostgreSQL): a page
+    # says so (503) instead of a worker hanging. Exports are exempt.
+    "inventory.middleware.StatementTimeoutMiddleware",
+    # Turns a login that django-axes refused into the lockout page; it must stay last.
+    "axes.middleware.AxesMiddleware",
 ]
+#: Seconds a web request's statement may run on PostgreSQL; 0 turns the limit off.
+REQUEST_STATEMENT_TIMEOUT = env_count("REQUEST_STATEMENT_TIMEOUT", 15, minimum=0)
 
 ROOT_URLCONF = "porttokens.urls"
 WSGI_APPLICATION = "porttokens.wsgi.application"
@@ -131,6 +222,47 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inventory/port-tokens/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one username from
+# one address, that pair is refused for LOGIN_LOCKOUT_MINUTES (a 429 page saying until
+# when), on this site's login and the admin's alike. Other usernames and addresses are
+# unaffected, so nobody can lock a colleague out from elsewhere. Lockouts are listed, and
+# lifted by deleting them, under Axes > Access attempts in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_count("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_count("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A retry during the lockout does not extend it: the time the page promises holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "inventory.views.accounts.locked_out"
+# The client address is REMOTE_ADDR. Behind TRUSTED_PROXY_COUNT reverse proxies that each
+# append to X-Forwarded-For, it is the entry that many places from the right end; entries
+# further left are whatever the client sent and are never believed.
+TRUSTED_PROXY_COUNT = env_count("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "inventory.signin.client_ip_address"
+
+# Password reset needs outgoing email: with no EMAIL_URL its pages answer 404 and the
+# login page does not offer it. Signed-in users can always change their password.
+EMAIL_URL = env_str("EMAIL_URL").strip()
+EMAIL_CONFIGURED = bool(EMAIL_URL)
+if EMAIL_CONFIGURED:
+    # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+    # EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT
+    globals().update(parse_email_url(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL").strip()
+if not DEFAULT_FROM_EMAIL:
+    if EMAIL_CONFIGURED and not EMAIL_URL.lower().startswith("console:"):
+        # Mail servers refuse Django's webmaster@localhost; better to hear it at start-up
+        # than when someone first needs a reset link.
+        raise ImproperlyConfigured("DEFAULT_FROM_EMAIL must be set when EMAIL_URL is")
+    DEFAULT_FROM_EMAIL = "webmaster@localhost"
+
 LANGUAGE_CODE = "en-us"
 # Stored in UTC; shown in Pacific Time by the column registry, not by the active zone.
 TIME_ZONE = "America/Los_Angeles"
@@ -142,6 +274,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+
+# Only this site's own files run and load: no inline script or style, no plugins, no
+# framing, forms post only here. Permissions-Policy and Cache-Control: private come from
+# inventory/security_headers.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

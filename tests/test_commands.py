@@ -94,7 +94,11 @@ def test_seed_demo_prints_a_demo_login_that_works(client):
     output = seed("--tokens", "50")
 
     assert f"Demo login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}" in output
-    assert client.login(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    response = client.post(
+        "/accounts/login/", {"username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/inventory/port-tokens/"
 
 
 def test_the_demo_user_manages_some_organizations_and_views_others():

@@ -2,6 +2,8 @@
 
 Playwright never downloads a browser here; it drives /usr/bin/chromium (or $CHROMIUM).
 A developer without Chromium gets a clear skip; in CI (CI=true) a missing browser fails.
+Pages run under the site's Content-Security-Policy; a test during which a page broke it
+fails (see `no_policy_violations`).
 """
 
 import os
@@ -32,6 +34,18 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct-horse-battery"
 
+# Content-Security-Policy violations seen by any browser context of the running test.
+POLICY_VIOLATIONS: list[str] = []
+# Runs in every page before its own scripts; reports each blocked script, style, image...
+REPORT_POLICY_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.reportPolicyViolation(
+    event.effectiveDirective + " blocked " + (event.blockedURI || "inline") +
+    " on " + document.location.pathname + " (" + event.sourceFile + ":" + event.lineNumber + ")"
+  );
+});
+"""
+
 
 def _chromium_path() -> str | None:
     configured = os.environ.get("CHROMIUM")
@@ -57,6 +71,19 @@ def browser():
     yield browser
     browser.close()
     playwright.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violations():
+    """Fails the test if any page it opened broke the Content-Security-Policy: a blocked
+    script or style means a feature silently stopped working. Checked after the test's
+    browser contexts have closed, so every report has arrived."""
+    POLICY_VIOLATIONS.clear()
+    yield POLICY_VIOLATIONS
+    violations = list(POLICY_VIOLATIONS)
+    POLICY_VIOLATIONS.clear()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture
@@ -122,7 +149,21 @@ def new_context(browser, live_server, *, width: int = 1366, height: int = 768, *
         **options,
     )
     context.set_default_timeout(15_000)
+    # Both channels: the event (with the blocked URL) where scripts run, the console
+    # message where they do not (java_script_enabled=False).
+    context.expose_function("reportPolicyViolation", _record_policy_violation)
+    context.add_init_script(REPORT_POLICY_VIOLATIONS)
+    context.on("console", _record_console_policy_violation)
     return context
+
+
+def _record_policy_violation(text: str) -> None:
+    POLICY_VIOLATIONS.append(text)
+
+
+def _record_console_policy_violation(message) -> None:
+    if "Content Security Policy" in message.text:
+        POLICY_VIOLATIONS.append(message.text)
 
 
 # --- data: one small, realistic inventory that every journey can reason about ----------

@@ -79,7 +79,8 @@ def test_table_pages(sized_page, live_server):
     assert set(badges.all_inner_texts()) == {"New", "Available", "Active"}
     for badge in (badges.first, badges.last):
         assert badge.get_attribute("class") == f"badge badge-{badge.inner_text().lower()}"
-    page.add_style_tag(content="html { filter: grayscale(1); }")
+    # Through the CSSOM: the Content-Security-Policy rightly refuses an inline <style>.
+    page.evaluate("document.documentElement.style.filter = 'grayscale(1)'")
     screenshot(page, f"statuses-grayscale-{size}")
 
 
