@@ -359,7 +359,7 @@ def writer_candidate(name: str, limit: int) -> dict:
         book.save(output)
         size = len(output.getvalue())
     else:
-        writers = [exports._CELL_WRITERS[column.kind] for column in COLUMNS]
+        writers = exports._cell_writers(list(COLUMNS))
         cells = (
             "".join([write(value) for write, value in zip(writers, row, strict=True)]).encode()
             for row in rows

@@ -13,12 +13,11 @@ from enum import StrEnum
 from django.db.models import F
 
 from inventory.dbfunctions import (
-    DATE_FORMAT,
-    PACIFIC,
-    TIMESTAMP_FORMAT,
     DateText,
     NumberText,
     PacificTimestampText,
+    date_text,
+    timestamp_text,
 )
 
 
@@ -56,11 +55,11 @@ class Column:
         if value is None:
             return ""
         if self.kind is Kind.TIMESTAMP:
-            return value.astimezone(PACIFIC).strftime(TIMESTAMP_FORMAT)
+            return timestamp_text(value)
         if self.kind is Kind.DATE:
             if isinstance(value, datetime):
                 value = value.date()
-            return value.strftime(DATE_FORMAT) if isinstance(value, date) else str(value)
+            return date_text(value) if isinstance(value, date) else str(value)
         return str(value)
 
 

@@ -15,6 +15,10 @@ they are made, so a million tokens start downloading at once and never sit in th
   does. Both follow the same rules byte for byte (a test compares them).
 - Timestamps are XLSX date cells holding the Pacific wall time to the minute (what the
   table shows), dates are date cells, Term (Years) a number, the rest inline strings.
+  Every cell carries its reference (`r="B7"`): Gnumeric reads no cell without one. A
+  text longer than a cell may hold is cut with a visible mark (`fit_cell_text`); text
+  that looks like an XML escape is written so that every reader keeps it (see
+  `_ESCAPE_LOOKALIKE`).
 
 Formula safety. Text whose first character is `=`, `+`, `-`, `@`, tab or carriage return
 gets a leading `'` (OWASP's advice for CSV). XLSX text cells are always string cells,
@@ -39,7 +43,8 @@ from django.db.models import F, Func, QuerySet, TextField
 from django.utils import timezone
 
 from inventory.columns import COLUMNS, Column, Kind
-from inventory.dbfunctions import PACIFIC, PACIFIC_NAME
+from inventory.dbfunctions import PACIFIC, PACIFIC_NAME, timestamp_text
+from inventory.export_log import LoggedStream, start_log
 from inventory.filtering import ViewState, filter_tokens, ordering, parse_view_state
 from inventory.models import ExportLog
 from inventory.selectors import visible_tokens
@@ -132,9 +137,9 @@ def export_filename(scope: str, file_format: str, moment: datetime | None = None
 
 
 def start_export(*, user, export_request: ExportRequest, query_string: str) -> Export:
-    """Log the export and return its byte stream; the log's row count and completion time
-    are filled in when the last byte has been produced (never, if the download breaks)."""
-    log = ExportLog.objects.create(
+    """Log the export and return its byte stream. The log is closed when the stream ends:
+    finished with its row count, or failed with the reason (see `inventory.export_log`)."""
+    log = start_log(
         user=user,
         file_format=export_request.file_format,
         scope=export_request.scope,
@@ -142,18 +147,12 @@ def start_export(*, user, export_request: ExportRequest, query_string: str) -> E
     )
     queryset = export_queryset(user, export_request)
     columns = export_request.columns
-
-    def finish(row_count: int) -> None:
-        ExportLog.objects.filter(pk=log.pk).update(row_count=row_count, completed_at=timezone.now())
-
-    if export_request.file_format == "csv":
-        chunks = csv_chunks(queryset, columns, finish)
-    else:
-        chunks = xlsx_chunks(queryset, columns, finish)
+    writer = csv_chunks if export_request.file_format == "csv" else xlsx_chunks
+    stream = LoggedStream(log, partial(writer, queryset, columns))
     return Export(
         filename=export_filename(export_request.scope, export_request.file_format, log.created_at),
         content_type=CONTENT_TYPES[export_request.file_format],
-        chunks=chunks,
+        chunks=stream,
         log=log,
     )
 
@@ -209,6 +208,31 @@ def _xml_text(text: str) -> str:
     if _XML_SPECIAL.search(text) is None:
         return neutralize(text)
     return _XML_SPECIAL.sub(_xml_replacement, neutralize(xlsx_text(text)))
+
+
+#: The characters one XLSX cell may hold (Excel's limit). Excel counts UTF-16 code units,
+#: so a character outside the Basic Multilingual Plane (an emoji) counts two; so do we.
+CELL_MAX_CHARACTERS = 32_767
+#: Ends a text cut to fit a cell, so that nobody takes the cut text for the whole.
+TRUNCATED_MARK = " [truncated]"
+# No text of at most this many characters can exceed the limit, even if every character
+# counts two: the common case skips counting.
+_SURELY_FITS = CELL_MAX_CHARACTERS // 2
+
+
+def fit_cell_text(text: str) -> str:
+    """`text` as one XLSX cell can hold it: a text over CELL_MAX_CHARACTERS (counted as
+    Excel counts) is cut so that, with TRUNCATED_MARK after it, it fills the cell exactly
+    or one short (a character that counts two is never cut in half). The text must hold
+    no lone surrogate (`xlsx_text` removes them). CSV keeps the whole text."""
+    if len(text) <= _SURELY_FITS:
+        return text
+    encoded = text.encode("utf-16-le")
+    if len(encoded) <= 2 * CELL_MAX_CHARACTERS:
+        return text
+    room = 2 * (CELL_MAX_CHARACTERS - len(TRUNCATED_MARK))
+    # A surrogate pair cut in half is an incomplete last character: "ignore" drops it.
+    return encoded[:room].decode("utf-16-le", errors="ignore") + TRUNCATED_MARK
 
 
 # --- reading rows ---------------------------------------------------------------------
@@ -281,7 +305,12 @@ _EXCEL_EPOCH_DATE = _EXCEL_EPOCH.date()
 _FIRST_SERIAL_DATE = date(1900, 3, 1)
 _ONE_MINUTE = timedelta(minutes=1)
 _STYLE_HEADER, _STYLE_TIMESTAMP, _STYLE_DATE = 1, 2, 3
-_EMPTY_CELL = "<c/>"
+# Cells are written before their row number is known (the row may start a further
+# sheet, and on PostgreSQL the query writes them): each reference ends in this stand-in,
+# replaced when the row is placed. No cell can hold it: it is a control character,
+# removed from every text.
+_ROW = "\x01"
+_ROW_BYTES = _ROW.encode()
 
 _NAMESPACES = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -360,13 +389,13 @@ def _column_letter(number: int) -> str:
     return letters
 
 
-def _text_cell(value) -> str:
+def _text_cell(ref: str, value) -> str:
     if value is None or value == "":
-        return _EMPTY_CELL
+        return f'<c r="{ref}"/>'
     text = str(value)
     if _is_plain(text):
-        return f'<c t="inlineStr"><is><t>{text}</t></is></c>'
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+    return f'<c r="{ref}" t="inlineStr"><is>{_inline_text(text)}</is></c>'
 
 
 # First characters that send text the long way: neutralized, or may be, or a space.
@@ -374,34 +403,76 @@ _NOT_PLAIN_FIRST = DANGEROUS_LEADING | {"'", " "}
 
 
 def _is_plain(text: str) -> bool:
-    """True when text goes into a cell as it is: nothing to escape, remove or neutralize,
-    no space at either end (which would need xml:space="preserve")."""
-    return text[0] not in _NOT_PLAIN_FIRST and text[-1] != " " and _XML_SPECIAL.search(text) is None
+    """True when text goes into a cell as it is: nothing to escape, remove, neutralize,
+    cut or split (see `_inline_text`), no space at either end (which would need
+    xml:space="preserve")."""
+    return (
+        text[0] not in _NOT_PLAIN_FIRST
+        and text[-1] != " "
+        and len(text) <= _SURELY_FITS
+        and _XML_SPECIAL.search(text) is None
+        and ("_" not in text or _ESCAPE_LOOKALIKE.search(text) is None)
+    )
 
 
-def _number_cell(value) -> str:
-    return _EMPTY_CELL if value is None else f"<c><v>{value}</v></c>"
+# Text that looks like an XML escape of the OOXML string type (ST_Xstring: `_x000D_` is a
+# carriage return) is not read back the same by every reader. Tried on a cell holding
+# `a_x000D_b`, written literally and escaped as `a_x005F_x000D_b`, in an inline string
+# and in the shared-string table:
+# - calamine (python-calamine 0.9) decodes every `_xHHHH_` in every string, inline or
+#   shared, as Excel does (and LibreOffice, by the report that found this): the literal
+#   reads as "a\rb", the escape reads back right.
+# - openpyxl 3.1 decodes nothing in inline strings, so the escape reads as written
+#   (`a_x005F_x000D_b`); in shared strings it only deletes every "x005F_", even in text
+#   that was never escaped.
+# - Gnumeric 1.12 (ssconvert) decodes nothing anywhere: the escape reads as written.
+# So no spelling of the text in one piece reads back right everywhere, and a shared-string
+# table would not help. What does is never letting the pattern appear within one `<t>`:
+# the escape is defined per `<t>` element, so the cell becomes an inline string of runs
+# (`<r><t>`) broken after each `_` that begins the pattern. Readers decode each run on its
+# own and join the runs; no run holds an escape, so openpyxl, calamine and Gnumeric all
+# read `a_x000D_b` (tests/test_xlsx_readers.py). It streams: nothing to hold in memory.
+# The pattern is matched loosely (either case of x) and overlapping occurrences all
+# break: a break too many costs nothing. (openpyxl's optional rich_text mode deletes
+# "x005F_" in every run, a fault no spelling avoids.)
+_ESCAPE_LOOKALIKE = re.compile("_(?=[xX][0-9A-Fa-f]{4}_)")
+_RUN_START = '<r><t xml:space="preserve">'
+_RUN_END = "</t></r>"
 
 
-def _timestamp_cell(value) -> str:
+def _inline_text(text: str) -> str:
+    """The `<is>` content of a text cell that is not plain: neutralized, cleaned, cut to
+    fit, escaped, in runs when it holds an escape look-alike."""
+    cleaned = xlsx_text(text)
+    escaped = _XML_SPECIAL.sub(_xml_replacement, fit_cell_text(neutralize(cleaned)))
+    if _ESCAPE_LOOKALIKE.search(cleaned) is None:
+        return f'<t xml:space="preserve">{escaped}</t>'
+    return _RUN_START + _ESCAPE_LOOKALIKE.sub("_" + _RUN_END + _RUN_START, escaped) + _RUN_END
+
+
+def _number_cell(ref: str, value) -> str:
+    return f'<c r="{ref}"/>' if value is None else f'<c r="{ref}"><v>{value}</v></c>'
+
+
+def _timestamp_cell(ref: str, value) -> str:
     if value is None:
-        return _EMPTY_CELL
+        return f'<c r="{ref}"/>'
     # The Pacific wall time the table shows, to the minute, as Excel's day count.
     local = value.astimezone(PACIFIC).replace(tzinfo=None)
     if local.date() < _FIRST_SERIAL_DATE:
-        return _text_cell(local.strftime("%Y-%m-%d %H:%M"))
+        return _text_cell(ref, timestamp_text(value))
     minutes = (local - _EXCEL_EPOCH) // _ONE_MINUTE
-    return f'<c s="{_STYLE_TIMESTAMP}"><v>{minutes / 1440!r}</v></c>'
+    return f'<c r="{ref}" s="{_STYLE_TIMESTAMP}"><v>{minutes / 1440!r}</v></c>'
 
 
-def _date_cell(value) -> str:
+def _date_cell(ref: str, value) -> str:
     if value is None:
-        return _EMPTY_CELL
+        return f'<c r="{ref}"/>'
     if isinstance(value, datetime):
         value = value.date()
     if value < _FIRST_SERIAL_DATE:
-        return _text_cell(value.isoformat())
-    return f'<c s="{_STYLE_DATE}"><v>{(value - _EXCEL_EPOCH_DATE).days}</v></c>'
+        return _text_cell(ref, value.isoformat())
+    return f'<c r="{ref}" s="{_STYLE_DATE}"><v>{(value - _EXCEL_EPOCH_DATE).days}</v></c>'
 
 
 _CELL_WRITERS = {
@@ -412,14 +483,28 @@ _CELL_WRITERS = {
 }
 
 
+def _cell_ref(number: int) -> str:
+    """Column `number`'s cell reference with the row left to fill in: 'B' + _ROW."""
+    return _column_letter(number) + _ROW
+
+
+def _cell_writers(columns: list[Column]) -> list[Callable[[object], str]]:
+    """One function per column: value -> that column's cell XML (row left to fill in)."""
+    return [
+        partial(_CELL_WRITERS[column.kind], _cell_ref(number))
+        for number, column in enumerate(columns, start=1)
+    ]
+
+
 def _sheet_head(columns: list[Column]) -> bytes:
     cols = "".join(
         f'<col min="{n}" max="{n}" width="{_column_width(column)}" customWidth="1"/>'
         for n, column in enumerate(columns, start=1)
     )
     header = "".join(
-        f'<c s="{_STYLE_HEADER}" t="inlineStr"><is><t>{_xml_text(column.label)}</t></is></c>'
-        for column in columns
+        f'<c r="{_column_letter(number)}1" s="{_STYLE_HEADER}" t="inlineStr">'
+        f"<is><t>{_xml_text(column.label)}</t></is></c>"
+        for number, column in enumerate(columns, start=1)
     )
     return (
         f"{_XML_DECLARATION}<worksheet {_NAMESPACES}>"
@@ -516,7 +601,7 @@ def xlsx_chunks(
 
 def _python_xlsx_rows(queryset: QuerySet, columns: list[Column]) -> Iterator[bytes]:
     """Each row's cells as XML, written by Python (SQLite)."""
-    writers = [_CELL_WRITERS[column.kind] for column in columns]
+    writers = _cell_writers(columns)
     for values in _raw_rows(queryset, columns):
         yield "".join([write(value) for write, value in zip(writers, values, strict=True)]).encode()
 
@@ -544,7 +629,8 @@ def _xlsx_pieces(rows: Iterator[bytes], columns: list[Column]) -> Iterator[bytes
             batch: list[bytes] = []
             while cells is not end and in_sheet < data_rows_per_sheet:
                 in_sheet += 1
-                batch.append(b'<row r="%d">%b</row>' % (in_sheet + 1, cells))
+                number = b"%d" % (in_sheet + 1)
+                batch.append(b'<row r="%b">%b</row>' % (number, cells.replace(_ROW_BYTES, number)))
                 cells = next(rows, end)
                 if len(batch) == 500:
                     size += sheet.write(b"".join(batch))
@@ -583,8 +669,11 @@ _PG_XML_FORBIDDEN = (
     + "\\uFFFE\\uFFFF'"
 )
 # Text that is not plain (see `_is_plain`): markup, control characters (tab, line feed and
-# carriage return included), the two non-characters, or a space at either end.
+# carriage return included), the two non-characters, or a space at either end. Length and
+# escape look-alikes are tested apart (one more branch here costs half as much again).
 _PG_NOT_PLAIN = "E'[&<>\\x01-\\x1f\\uFFFE\\uFFFF]|^ | $'"
+# A character outside the Basic Multilingual Plane: one that Excel counts two.
+_PG_ASTRAL = r"[\U00010000-\U0010FFFF]"
 
 
 def _pg_neutralized(text: str) -> str:
@@ -602,29 +691,32 @@ def _pg_csv_text(value: str) -> str:
     return f"NULLIF({_pg_neutralized(value)}, '')"
 
 
-def _pg_xlsx_cell(column: Column, value: str) -> str:
+def _pg_xlsx_cell(column: Column, ref: str, value: str) -> str:
+    empty = _pg_quote(f'<c r="{ref}"/>')
+    number = _pg_quote(f'<c r="{ref}"><v>')
+    date_value = _pg_quote(f'<c r="{ref}" s="{_STYLE_DATE}"><v>')
+    timestamp_value = _pg_quote(f'<c r="{ref}" s="{_STYLE_TIMESTAMP}"><v>')
     if column.kind is Kind.NUMBER:
-        return f"COALESCE('<c><v>' || {value} || '</v></c>', '<c/>')"
+        return f"COALESCE({number} || {value} || '</v></c>', {empty})"
     if column.kind is Kind.DATE:
         serial = f"({value} - DATE '1899-12-30')"
         return (
-            f"CASE WHEN {value} IS NULL THEN '<c/>' "
+            f"CASE WHEN {value} IS NULL THEN {empty} "
             f"WHEN {value} < DATE '{_FIRST_SERIAL_DATE}' THEN "
-            f"{_pg_text_cell(f'to_char({value}, {_pg_quote(_PG_DATE)})')} "
-            f"ELSE '<c s=\"{_STYLE_DATE}\"><v>' || {serial} || '</v></c>' END"
+            f"{_pg_text_cell(ref, f'to_char({value}, {_pg_quote(_PG_DATE)})')} "
+            f"ELSE {date_value} || {serial} || '</v></c>' END"
         )
     if column.kind is Kind.TIMESTAMP:
         local = f"date_trunc('minute', {value} AT TIME ZONE '{PACIFIC_NAME}')"
         # Whole minutes since Excel's epoch, divided as a float8 exactly as Python does.
         minutes = f"(extract(epoch FROM {local} - TIMESTAMP '1899-12-30') / 60)::bigint"
         return (
-            f"CASE WHEN {value} IS NULL THEN '<c/>' "
+            f"CASE WHEN {value} IS NULL THEN {empty} "
             f"WHEN {local} < TIMESTAMP '{_FIRST_SERIAL_DATE}' THEN "
-            f"{_pg_text_cell(f'to_char({local}, {_pg_quote(_PG_TIMESTAMP)})')} "
-            f"ELSE '<c s=\"{_STYLE_TIMESTAMP}\"><v>' || ({minutes}::float8 / 1440) || "
-            "'</v></c>' END"
+            f"{_pg_text_cell(ref, f'to_char({local}, {_pg_quote(_PG_TIMESTAMP)})')} "
+            f"ELSE {timestamp_value} || ({minutes}::float8 / 1440) || '</v></c>' END"
         )
-    return _pg_text_cell(value)
+    return _pg_text_cell(ref, value)
 
 
 _PG_DATE = "YYYY-MM-DD"
@@ -635,8 +727,31 @@ def _pg_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _pg_text_cell(value: str) -> str:
-    escaped = _pg_neutralized(f"translate({value}, {_PG_XML_FORBIDDEN}, '')")
+def _pg_text_cell(ref: str, value: str) -> str:
+    cell = f'<c r="{ref}" t="inlineStr"><is>'
+    empty, plain_start = _pg_quote(f'<c r="{ref}"/>'), _pg_quote(cell + "<t>")
+    lookalike = _pg_quote(_ESCAPE_LOOKALIKE.pattern)
+    # Almost every value is plain: a few cheap tests send it straight through (the long
+    # way costs twenty times more).
+    plain = (
+        f"{value} !~ {_PG_NOT_PLAIN} AND ascii({value}) NOT IN ({_DANGEROUS_CODES}, 39, 32) "
+        f"AND length({value}) <= {_SURELY_FITS} "
+        f"AND (strpos({value}, '_') = 0 OR {value} !~ {lookalike})"
+    )
+    return (
+        f"CASE WHEN COALESCE({value}, '') = '' THEN {empty} "
+        f"WHEN {plain} THEN {plain_start} || {value} || '</t></is></c>' "
+        f"ELSE {_pg_inline_text(cell, value)} END"
+    )
+
+
+def _pg_inline_text(cell: str, value: str) -> str:
+    """`_inline_text` in SQL, wrapped in `cell` and its end: a subquery per step, each
+    fenced with OFFSET 0 so that PostgreSQL computes every step once instead of pasting
+    its expression into the next (which would make the query many times longer, and
+    slow to plan and compile)."""
+    lookalike = _pg_quote(_ESCAPE_LOOKALIKE.pattern)
+    escaped = _pg_fitted("held")
     # Tab and line feed become references too: COPY's text format would escape them.
     for character, reference in [
         ("&", "&amp;"),
@@ -647,15 +762,36 @@ def _pg_text_cell(value: str) -> str:
         ("\\r", "&#13;"),
     ]:
         escaped = f"replace({escaped}, E'{character}', '{reference}')"
-    start = "'<c t=\"inlineStr\"><is><t>'"
-    preserve = '\'<c t="inlineStr"><is><t xml:space="preserve">\''
-    # Almost every value is plain: one regular expression test sends it straight through
-    # (the long way costs twenty times more).
-    plain = f"{value} !~ {_PG_NOT_PLAIN} AND ascii({value}) NOT IN ({_DANGEROUS_CODES}, 39, 32)"
+    run_break = _pg_quote("_" + _RUN_END + _RUN_START)
+    runs_start, runs_end = _pg_quote(cell + _RUN_START), _pg_quote(_RUN_END + "</is></c>")
+    preserve_start = _pg_quote(cell + '<t xml:space="preserve">')
     return (
-        f"CASE WHEN COALESCE({value}, '') = '' THEN '<c/>' "
-        f"WHEN {plain} THEN {start} || {value} || '</t></is></c>' "
-        f"ELSE {preserve} || {escaped} || '</t></is></c>' END"
+        f"(SELECT CASE WHEN looks THEN {runs_start} || "
+        f"regexp_replace(escaped, {lookalike}, {run_break}, 'g') || {runs_end} "
+        f"ELSE {preserve_start} || escaped || '</t></is></c>' END "
+        f"FROM (SELECT looks, {escaped} AS escaped "
+        f"FROM (SELECT cleaned ~ {lookalike} AS looks, {_pg_neutralized('cleaned')} AS held "
+        f"FROM (SELECT translate({value}, {_PG_XML_FORBIDDEN}, '') AS cleaned OFFSET 0) "
+        "AS xlsx_cleaned OFFSET 0) AS xlsx_held OFFSET 0) AS xlsx_escaped)"
+    )
+
+
+def _pg_fitted(text: str) -> str:
+    """`fit_cell_text(text)` in SQL, for `text` a name (it is used several times).
+
+    Characters outside the Basic Multilingual Plane are doubled so that one SQL character
+    is one UTF-16 code unit; the units that fit are taken, and a character whose second
+    half did not fit is left out whole, as Python does. Only a long text pays for that.
+    """
+    room = CELL_MAX_CHARACTERS - len(TRUNCATED_MARK)
+    units = f"regexp_replace({text}, '({_PG_ASTRAL})', '\\1\\1', 'g')"
+    head = f"left({units}, {room})"
+    astral_in_head = f"length({head}) - length(regexp_replace({head}, '{_PG_ASTRAL}', '', 'g'))"
+    return (
+        f"CASE WHEN length({text}) <= {_SURELY_FITS} THEN {text} "
+        f"WHEN length({units}) <= {CELL_MAX_CHARACTERS} THEN {text} "
+        f"ELSE left({text}, length({head}) - ({astral_in_head} + 1) / 2) || "
+        f"{_pg_quote(TRUNCATED_MARK)} END"
     )
 
 
@@ -712,7 +848,10 @@ def copy_csv_sql(queryset: QuerySet, columns: list[Column]) -> str:
 
 def copy_xlsx_sql(queryset: QuerySet, columns: list[Column]) -> str:
     """The COPY statement whose output is one line of cell XML per row."""
-    cells = [_SqlOf(F(column.path), partial(_pg_xlsx_cell, column)) for column in columns]
+    cells = [
+        _SqlOf(F(column.path), partial(_pg_xlsx_cell, column, _cell_ref(number)))
+        for number, column in enumerate(columns, start=1)
+    ]
     return _copy_sql(queryset, [_Joined(*cells)], "FORMAT text")
 
 

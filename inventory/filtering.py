@@ -6,21 +6,18 @@ records a `StateMessage` saying what was wrong and where, so the page can show i
 that piece and the export applies exactly the same rules to exactly the same state.
 """
 
-import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
 from itertools import zip_longest
 from urllib.parse import urlencode
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Lower, NullIf, StrIndex
 from django.db.models.lookups import Exact, GreaterThan
-from django.utils.timezone import now
 
+from inventory import temporal
 from inventory.columns import COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS, Column, Kind
-from inventory.dbfunctions import PACIFIC, Fold, fold_text
-from inventory.models import ColumnPreference, PortToken
+from inventory.dbfunctions import Fold, fold_text
+from inventory.models import PortToken
 
 OPERATORS: dict[str, str] = {
     "contains": "contains",
@@ -142,16 +139,6 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def parse_date(text: str) -> date | None:
-    """A 'YYYY-MM-DD' date, or None when the text is not one."""
-    try:
-        if len(text) != 10:
-            return None
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def parse_filter(index: int, raw: str) -> FilterRow:
     """One `key:op:value`; split on the first two colons only."""
     parts = raw.split(":", 2)
@@ -178,8 +165,13 @@ def parse_filter(index: int, raw: str) -> FilterRow:
         return row(f"value is longer than {MAX_VALUE_LENGTH} characters")
     if value == "" and op != "is":
         return row(f"{OPERATORS[op]} needs a value")
-    if op in TEMPORAL_OPERATORS and parse_date(value) is None:
-        return row(f"{value!r} is not a date (use YYYY-MM-DD)")
+    if op in TEMPORAL_OPERATORS:
+        day = temporal.parse_day(value)
+        if day is None:
+            return row(f"{value!r} is not a date (use YYYY-MM-DD, years 0001 to 9999)")
+        problem = temporal.edge_problem(op, day)
+        if problem:
+            return row(problem)
     return row(None, Filter(column, op, value))
 
 
@@ -290,11 +282,6 @@ def _parse_choice_int(query_dict, name, state, *, default, choices=None) -> int:
 # --- query building -------------------------------------------------------------------
 
 
-def pacific_day_start(day: date) -> datetime:
-    """Midnight of a Pacific calendar day, as an aware datetime (midnight always exists)."""
-    return datetime.combine(day, time.min, tzinfo=PACIFIC)
-
-
 def _is_empty(column: Column) -> Q:
     if column.kind is Kind.TEXT:
         return Q(**{f"{column.path}__isnull": True}) | Q(**{column.path: ""})
@@ -307,83 +294,47 @@ def _folded(column: Column, value: str):
     `Fold` folds non-ASCII letters too, which SQLite's LOWER does not, but on SQLite it
     is a Python function called once per row. A value that is all ASCII can only match
     ASCII letters (bar oddities like the Kelvin sign), so the native LOWER is enough
-    there and several times faster. PostgreSQL runs LOWER either way.
+    there and several times faster. PostgreSQL runs LOWER either way. A date's or a
+    timestamp's shown text has no letters to fold.
     """
     expression = column.display_expression()
+    if column.is_temporal:
+        return expression
     return Lower(expression) if value.isascii() else Fold(expression)
 
 
-#: A whole year, month or day: 'YYYY', 'YYYY-MM', 'YYYY-MM-DD'.
-_DATE_PREFIX = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
-
-
-def _prefix_range(column: Column, value: str) -> tuple | None:
-    """The [start, end) a date or timestamp column's value lies in when its shown text
-    contains `value`, for a `value` that is a whole year, month or day; else None.
-
-    The shown text is 'YYYY-MM-DD[ HH:MM]' and only the year has four digits in a row,
-    so such a value can only match at the start of the text: containing '2025-03'
-    means lying in March 2025 (Pacific Time for timestamps). A range the database can
-    answer from an index replaces formatting every row as text.
-    """
-    if not column.is_temporal or not _DATE_PREFIX.fullmatch(value):
-        return None
-    year, month, day = ([int(part) for part in value.split("-")] + [None, None])[:3]
-    try:
-        if month is None:
-            start, end = date(year, 1, 1), date(year + 1, 1, 1)
-        elif day is None:
-            start, end = date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
-        else:
-            start = date(year, month, day)
-            end = start + timedelta(days=1)
-    except ValueError:  # month 13, day 32, year 0 or 9999: no shown text has it
-        return None
-    if column.kind is Kind.TIMESTAMP:
-        return pacific_day_start(start), pacific_day_start(end)
-    return start, end
-
-
 def _contains(column: Column, value: str) -> Q:
-    bounds = _prefix_range(column, value)
-    if bounds is not None:
-        return Q(**{f"{column.path}__gte": bounds[0], f"{column.path}__lt": bounds[1]})
+    if column.is_temporal:
+        answered = temporal.condition(column, "contains", value)
+        if answered is not None:
+            return answered
     return Q(GreaterThan(StrIndex(_folded(column, value), Value(fold_text(value))), 0))
 
 
 def filter_condition(f: Filter) -> Q:
-    """The Q for one valid filter. Comparisons are with the shown text, case-folded."""
+    """The Q for one valid filter. Comparisons are with the shown text, case-folded;
+    on date and timestamp columns `inventory.temporal` answers what it can without it."""
     column, op, value = f.column, f.op, f.value
     if op == "contains":
         return _contains(column, value)
     if op == "not_contains":
         return _is_empty(column) | ~_contains(column, value)
+    if op == "is" and value == "":
+        return _is_empty(column)
+    if column.is_temporal:
+        answered = temporal.condition(column, op, value)
+        if answered is not None:
+            return answered
     if op == "is":
-        if value == "":
-            return _is_empty(column)
         if column.key == "status":
             # Statuses are a closed set: compare exactly so the status index is used.
             for status in PortToken.Status.values:
                 if fold_text(status) == fold_text(value):
                     return Q(status=status)
-            return Q(pk__in=[])
-        day = parse_date(value)
-        if column.kind is Kind.TIMESTAMP and day is not None:
-            start = pacific_day_start(day)
-            end = pacific_day_start(day + timedelta(days=1))
-            return Q(**{f"{column.path}__gte": start, f"{column.path}__lt": end})
-        if column.kind is Kind.DATE and day is not None:
-            return Q(**{column.path: day})
+            return temporal.NOTHING
         return Q(Exact(_folded(column, value), Value(fold_text(value))))
-    day = parse_date(value)
-    assert day is not None and column.is_temporal  # guaranteed by parse_filter
-    if op == "before":
-        bound = pacific_day_start(day) if column.kind is Kind.TIMESTAMP else day
-        return Q(**{f"{column.path}__lt": bound})
-    # after: later than the end of day D
-    if column.kind is Kind.TIMESTAMP:
-        return Q(**{f"{column.path}__gte": pacific_day_start(day + timedelta(days=1))})
-    return Q(**{f"{column.path}__gt": day})
+    # before and after have a day (parse_filter), so temporal.condition answered them
+    raise ValueError(f"no query for {f.raw!r}")
 
 
 def filter_tokens(queryset: QuerySet[PortToken], state: ViewState) -> QuerySet[PortToken]:
@@ -458,78 +409,37 @@ def matching_count(counts: dict[str, int], state: ViewState) -> int:
     )
 
 
-# --- the user's remembered column choice -----------------------------------------------
-
-
-def saved_column_keys(user) -> list[str] | None:
-    """The column keys the user last chose, or None. Pass to `parse_view_state`."""
-    if not user.is_authenticated:
-        return None
-    saved = ColumnPreference.objects.filter(user=user).values_list("column_keys", flat=True).first()
-    return [key for key in saved.split(",") if key] if saved else None
-
-
-def remember_columns(user, state: ViewState, saved: list[str] | None) -> None:
-    """Store the URL's `columns=` as the user's choice when it differs from `saved`."""
-    if not user.is_authenticated or not state.columns_given:
-        return
-    keys = [column.key for column in state.columns]
-    if keys == saved:
-        return
-    value = ",".join(keys)
-    if ColumnPreference.objects.filter(user=user).update(column_keys=value, updated_at=now()):
-        return
-    try:
-        with transaction.atomic():
-            ColumnPreference.objects.create(user=user, column_keys=value)
-    except IntegrityError:
-        pass  # a parallel request stored a choice first; the next visit stores this one
-
-
 # --- plain HTML forms -> the canonical URL ----------------------------------------------
 
 #: Fields of the page's own forms; they never appear in a canonical URL.
-FORM_FIELDS = ("f_key", "f_op", "f_value", "f_remove", "col", "set_columns")
+FORM_FIELDS = ("f_key", "f_op", "f_value", "f_remove")
 
 
-@dataclass(frozen=True)
-class FormRedirect:
-    query: str
-    notice: str | None = None
-
-
-def form_redirect(query_dict) -> FormRedirect | None:
-    """Turn a submitted filter builder or column chooser into the canonical query string.
+def form_redirect(query_dict) -> str | None:
+    """Turn a submitted filter builder into the canonical query string.
 
     The builder submits its rows as repeated `f_key`/`f_op`/`f_value` fields (so it works
-    as a plain form without JavaScript) and `f_remove=<row>` to drop a row; the column
-    chooser submits `set_columns=1` with the checked `col` keys. The answer keeps every
-    other piece of the URL as given (bad pieces included, so the page can still say what
-    is wrong with them) and starts again at page 1. None when no form was submitted.
+    as a plain form without JavaScript) and `f_remove=<row>` to drop a row. The answer
+    keeps every other piece of the URL as given (bad pieces included, so the page can
+    still say what is wrong with them) and starts again at page 1. None when the builder
+    was not submitted.
     """
-    builder = "f_key" in query_dict
-    chooser = "set_columns" in query_dict
-    if not builder and not chooser:
+    if "f_key" not in query_dict:
         return None
-    notice = None
-    filters = [("filter", value) for value in query_dict.getlist("filter")]
+    filters = [("filter", raw) for raw in _builder_filters(query_dict)]
     rest = [
         (key, value)
-        for key, values in query_dict.lists()
-        if key not in (*FORM_FIELDS, "filter", "page")
-        for value in values
+        for key, value in query_items_except(query_dict, (*FORM_FIELDS, "filter", "page"))
+        if not (key == "match" and value == "all")
     ]
-    if builder:
-        filters = [("filter", raw) for raw in _builder_filters(query_dict)]
-        rest = [(key, value) for key, value in rest if not (key == "match" and value == "all")]
-    if chooser:
-        keys = [_clean(key) for key in query_dict.getlist("col") if key.strip()]
-        if keys:
-            rest = [(key, value) for key, value in rest if key != "columns"]
-            rest.append(("columns", ",".join(keys)))
-        else:
-            notice = "Choose at least one column; the columns were not changed."
-    return FormRedirect(urlencode(filters + rest), notice)
+    return urlencode(filters + rest)
+
+
+def query_items_except(query_dict, names) -> list[tuple[str, str]]:
+    """Every (name, value) pair of the query as given, bad pieces included, except `names`."""
+    return [
+        (key, value) for key, values in query_dict.lists() if key not in names for value in values
+    ]
 
 
 def _builder_filters(query_dict) -> list[str]:

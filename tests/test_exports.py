@@ -481,6 +481,7 @@ def test_database_written_cells_equal_python_written_cells(people):
     factories.make_token(
         people.org, "T2", renewal_owner=" spaced", part=factories.make_part(term_years=None)
     )
+    factories.make_token(people.org, "T3", renewal_owner="Line_x000D_ & <_x005F_x0041_>")
     queryset = visible_tokens(people.manager).order_by("serial")
     columns = list(COLUMNS)
     assert list(exports._copy_xlsx_rows(queryset, columns)) == list(
@@ -489,3 +490,37 @@ def test_database_written_cells_equal_python_written_cells(people):
     assert b"".join(exports._copy_csv_rows(queryset, columns)) == b"".join(
         exports._python_csv_rows(queryset, columns)
     )
+
+
+# Texts where the rules of an XLSX text cell meet: cut to fit (counting as Excel does),
+# neutralized, cleaned, escaped and split into runs around XML-escape look-alikes.
+EDGE_TEXTS = {
+    "long": "x" * 40_000,
+    "emoji cut in half": "🚗" * 20_000,
+    "emoji cut whole": "x" + "🚗" * 20_000,
+    "neutralized and cut": "=" + "🚗" * 20_000,
+    "quotes then formula, cut": "'''=" + "y" * 40_000,
+    "at the fast-path edge": "x" * 16_383,
+    "emoji just fitting": "🚗" * 16_383,
+    "emoji one unit over": "🚗" * 16_384,
+    "exactly the limit": "x" * 32_767,
+    "one over the limit": "x" * 32_768,
+    "look-alikes cut mid-way": "_x000D_" * 6_000,
+    "look-alikes": "a_x005F_x000D_b lower_x000d_ upper_X0041_ _x0041__x0042_",
+    "look-alike made by cleaning": "a_x00\x010D_b",
+    "everything at once": "  _x0041_ <&> \t\n\r ",
+}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL writes the cells in SQL there"
+)
+@pytest.mark.parametrize("text", EDGE_TEXTS.values(), ids=EDGE_TEXTS.keys())
+def test_database_writes_edge_texts_exactly_as_python_does(db, text):
+    """No column can hold such long texts, so the cell's SQL runs on a literal."""
+    ref = exports._cell_ref(2)
+    cell_sql = exports._pg_text_cell(ref, "source.value")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {cell_sql} FROM (SELECT %s::text AS value) AS source", [text])
+        (written,) = cursor.fetchone()
+    assert written == exports._text_cell(ref, text)

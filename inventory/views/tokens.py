@@ -12,7 +12,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from inventory.columns import COLUMNS, COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS
+from inventory.columns import COLUMNS, COLUMNS_BY_KEY
 from inventory.filtering import (
     MAX_FILTERS,
     OPERATOR_LABELS,
@@ -23,12 +23,12 @@ from inventory.filtering import (
     is_status_filter,
     matching_count,
     parse_view_state,
-    remember_columns,
-    saved_column_keys,
+    query_items_except,
     status_counts,
     with_status,
 )
 from inventory.models import Membership, PortToken
+from inventory.preferences import clear_column_choice, save_column_choice, saved_column_keys
 from inventory.selectors import visible_organizations, visible_tokens
 from inventory.tables import page_of_tokens, port_token_table
 
@@ -45,16 +45,13 @@ EXPORT_LINKS = (
 
 
 def port_token_list(request):
+    if request.method == "POST":
+        return _apply_column_chooser(request)
     submitted = form_redirect(request.GET)
     if submitted is not None:
-        if submitted.notice:
-            messages.error(request, submitted.notice)
-        query = f"?{submitted.query}" if submitted.query else ""
-        return HttpResponseRedirect(request.path + query)
+        return HttpResponseRedirect(request.path + (f"?{submitted}" if submitted else ""))
 
-    saved = saved_column_keys(request.user)
-    state = parse_view_state(request.GET, saved)
-    remember_columns(request.user, state, saved)
+    state = parse_view_state(request.GET, saved_column_keys(request.user))
 
     tokens = visible_tokens(request.user)
     counts = status_counts(tokens, state)
@@ -88,8 +85,7 @@ def port_token_list(request):
         "status_values": PortToken.Status.values,
         "builder_hidden": state.query_items(filters=[], match=None, page=None),
         "clear_filters_url": "?" + state.query_string(filters=[], match=None, page=None),
-        "chooser": _column_chooser(state),
-        "chooser_hidden": state.query_items(columns=None, page=None),
+        "chooser": _column_chooser(state, request.GET),
         "per_page_choices": PER_PAGE_CHOICES,
         "per_page_hidden": state.query_items(per_page=None, page=None),
         "pages": _page_links(state, page),
@@ -107,6 +103,30 @@ def port_token_list(request):
         "select_all_limit": SELECT_ALL_MATCHING_LIMIT,
     }
     return render(request, "inventory/port_tokens.html", context)
+
+
+def _apply_column_chooser(request):
+    """Save the column chooser's choice (the only way columns are saved) and go back to
+    the same view of the table, showing the chosen columns from page 1.
+
+    The chooser posts the checked `col` keys in display order and `action`: `apply`
+    (the checked ones), `show_all` or `reset` (forget the choice: the default columns).
+    """
+    action = request.POST.get("action", "apply")
+    keys = [key for key in dict.fromkeys(request.POST.getlist("col")) if key in COLUMNS_BY_KEY]
+    if action == "show_all":
+        keys = [column.key for column in COLUMNS]
+    rest = query_items_except(request.GET, ("columns", "page"))
+    if action == "reset":
+        clear_column_choice(user=request.user)
+    elif keys:
+        save_column_choice(user=request.user, column_keys=keys)
+        rest.append(("columns", ",".join(keys)))
+    else:
+        messages.error(request, "Choose at least one column; the columns were not changed.")
+        rest = query_items_except(request.GET, ("page",))
+    query = urlencode(rest)
+    return HttpResponseRedirect(request.path + (f"?{query}" if query else ""), status=303)
 
 
 def _messages_by_piece(state) -> dict[str, list[str]]:
@@ -177,16 +197,15 @@ def _builder_row(position: int, key: str, op: str, value: str) -> dict:
     }
 
 
-def _column_chooser(state) -> dict:
+def _column_chooser(state, query_dict) -> dict:
     """All 25 columns, the visible ones first in display order (so submitting the chooser
     keeps that order), with the links for "show all" and "reset to default"."""
     visible = list(state.columns)
     hidden = [column for column in COLUMNS if column not in visible]
     return {
         "options": [(column, True) for column in visible] + [(column, False) for column in hidden],
-        "show_all_url": "?" + state.query_string(columns=list(COLUMNS), page=None),
-        "reset_url": "?"
-        + state.query_string(columns=[COLUMNS_BY_KEY[k] for k in DEFAULT_COLUMN_KEYS], page=None),
+        # The chooser posts to the same view of the table, which it comes back to.
+        "action": "?" + urlencode(query_items_except(query_dict, ("page",))),
         "visible_count": len(visible),
     }
 
