@@ -20,12 +20,9 @@ they are made, so a million tokens start downloading at once and never sit in th
   that looks like an XML escape is written so that every reader keeps it (see
   `_ESCAPE_LOOKALIKE`).
 
-Formula safety. Text whose first character is `=`, `+`, `-`, `@`, tab or carriage return
-gets a leading `'` (OWASP's advice for CSV). XLSX text cells are always string cells,
-never formulas, and carry the same `'` so that both formats hold the same text, editing a
-cell in Excel cannot turn it into a formula, and one rule undoes it on import. To keep the
-round trip lossless, text that already starts with apostrophes followed by a dangerous
-character gets one more `'`; `restore_neutralized` undoes exactly what `neutralize` did.
+Formula safety follows `inventory.spreadsheet` (shared with the import). XLSX text cells
+are always string cells, never formulas, and carry the same `'` as the CSV, so editing a
+cell in Excel cannot turn it into a formula.
 """
 
 import csv
@@ -45,9 +42,10 @@ from django.utils import timezone
 from inventory.columns import COLUMNS, Column, Kind
 from inventory.dbfunctions import PACIFIC, PACIFIC_NAME, timestamp_text
 from inventory.export_log import LoggedStream, start_log
-from inventory.filtering import ViewState, filter_tokens, ordering, parse_view_state
+from inventory.filtering import ViewState, parse_view_state
 from inventory.models import ExportLog
-from inventory.selectors import visible_tokens
+from inventory.selectors import matching_tokens
+from inventory.spreadsheet import DANGEROUS_LEADING, neutralize
 
 FORMATS = ("csv", "xlsx")
 SCOPES = ("visible", "all")
@@ -55,9 +53,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-#: Characters that make Excel or LibreOffice read a cell as a formula (OWASP CSV injection).
-DANGEROUS_LEADING = frozenset("=+-@\t\r")
 
 #: Rows an XLSX sheet may hold, the header included (Excel's limit). Tests make it small.
 SHEET_MAX_ROWS = 1_048_576
@@ -123,11 +118,7 @@ def parse_export_request(query_dict, saved_keys: list[str] | None = None) -> Exp
 def export_queryset(user, export_request: ExportRequest) -> QuerySet:
     """Every token the table would list for this state (all pages), in the table's order,
     narrowed to the selected serials when some are given. Only the user's tokens."""
-    state = export_request.state
-    tokens = filter_tokens(visible_tokens(user), state)
-    if export_request.serials:
-        tokens = tokens.filter(serial__in=export_request.serials)
-    return tokens.order_by(*ordering(state))
+    return matching_tokens(user, export_request.state, serials=export_request.serials or None)
 
 
 def export_filename(scope: str, file_format: str, moment: datetime | None = None) -> str:
@@ -158,23 +149,6 @@ def start_export(*, user, export_request: ExportRequest, query_string: str) -> E
 
 
 # --- text safety ----------------------------------------------------------------------
-
-
-def neutralize(text: str) -> str:
-    """Prefix `'` to text a spreadsheet would run as a formula (see the module docstring)."""
-    # A set, not a string: the empty text after all-apostrophes must not match.
-    if text.lstrip("'")[:1] in DANGEROUS_LEADING:
-        return "'" + text
-    return text
-
-
-def restore_neutralized(text: str) -> str:
-    """Undo `neutralize`: the import's inverse, so an export re-imports unchanged."""
-    if text[:1] == "'":
-        rest = text[1:].lstrip("'")
-        if rest and rest[0] in DANGEROUS_LEADING:
-            return text[1:]
-    return text
 
 
 # Characters XML 1.0 cannot hold (so neither can XLSX) are dropped; `&<>` are escaped; a

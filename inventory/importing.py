@@ -44,7 +44,6 @@ from openpyxl import load_workbook
 
 from inventory.columns import COLUMNS, Column, Kind
 from inventory.dbfunctions import PACIFIC
-from inventory.exports import restore_neutralized
 from inventory.models import (
     CloudPlanPart,
     Customer,
@@ -55,6 +54,7 @@ from inventory.models import (
     Station,
     Transfer,
 )
+from inventory.spreadsheet import restore_neutralized
 from inventory.transfers import ImportMove, record_import_moves
 
 BATCH = 1000

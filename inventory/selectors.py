@@ -6,8 +6,21 @@ from typing import NamedTuple
 
 from django.db.models import QuerySet
 
-from inventory.columns import Column
+from inventory.filtering import filter_tokens, ordering
 from inventory.models import Membership, Organization, PortToken
+
+
+def matching_tokens(user, state, *, serials: Iterable[str] | None = None) -> QuerySet[PortToken]:
+    """The tokens the table lists for this user and view state, in the table's order:
+    the one token query behind the page, the export, the transfer preselection and the API.
+
+    `serials`, when given, narrows it to those Token S/Ns (rows selected in the table).
+    Counting callers drop the order with `.order_by()`.
+    """
+    tokens = filter_tokens(visible_tokens(user), state)
+    if serials is not None:
+        tokens = tokens.filter(serial__in=list(serials))
+    return tokens.order_by(*ordering(state))
 
 
 def visible_organizations(user) -> QuerySet[Organization]:
@@ -99,15 +112,3 @@ def visible_tokens(user) -> QuerySet[PortToken]:
         return PortToken.objects.all()
     member_org_ids = Membership.objects.filter(user=user).values("organization_id")
     return PortToken.objects.filter(organization_id__in=member_org_ids)
-
-
-def token_rows(queryset: QuerySet[PortToken], columns: list[Column]) -> list[dict]:
-    """Rows of raw values keyed by column key, selecting only the given columns.
-
-    The queryset's ordering is kept; the caller slices it to a page first.
-    """
-    paths = [column.path for column in columns]
-    return [
-        {column.key: value for column, value in zip(columns, values, strict=True)}
-        for values in queryset.values_list(*paths)
-    ]

@@ -27,6 +27,7 @@ from inventory.models import (
 from inventory.selectors import (
     OrganizationNames,
     managed_organizations,
+    matching_tokens,
     organization_names,
     visible_tokens,
 )
@@ -364,7 +365,7 @@ def preselect_serials(user, query_dict) -> Preselection:
             f"{MAX_TOKENS:,}. Narrow the filters on the Port Tokens page and try again."
         )
         return Preselection([], notes)
-    matching = filter_tokens(visible_tokens(user), state).count()
+    matching = matching_tokens(user, state).order_by().count()
     if matching > len(serials):
         notes.append(
             f"{len(serials):,} of the {matching:,} matching tokens are listed; the other "

@@ -18,6 +18,7 @@ from inventory.columns import COLUMNS, COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS
 from inventory.filtering import filter_tokens, parse_view_state
 from inventory.models import ColumnPreference, ExportLog, PortToken
 from inventory.selectors import visible_tokens
+from inventory.spreadsheet import restore_neutralized
 from tests import factories
 from tests.factories import utc
 
@@ -317,7 +318,7 @@ def test_neutralized_text_is_restored_exactly_on_the_way_back(manager_client, pe
     rows = csv_rows(body) if file_format == "csv" else sheet_rows(body)
     exported = [row[0] for row in rows[1:]]
     assert exported[:4] == ["'=SUM(A1)", "'-5", "''=already quoted", "'''+two"]
-    assert [exports.restore_neutralized(text) for text in exported] == originals
+    assert [restore_neutralized(text) for text in exported] == originals
 
 
 def test_control_characters_are_removed_from_xlsx_and_kept_in_csv(manager_client, people):

@@ -18,7 +18,6 @@ from inventory.filtering import (
     OPERATOR_LABELS,
     PER_PAGE_CHOICES,
     TEMPORAL_OPERATORS,
-    filter_tokens,
     form_redirect,
     is_status_filter,
     matching_count,
@@ -29,7 +28,7 @@ from inventory.filtering import (
 )
 from inventory.models import Membership, PortToken
 from inventory.preferences import clear_column_choice, save_column_choice, saved_column_keys
-from inventory.selectors import visible_organizations, visible_tokens
+from inventory.selectors import matching_tokens, visible_organizations, visible_tokens
 from inventory.tables import page_of_tokens, port_token_table
 
 #: "Select all N matching" is offered up to the most tokens one transfer may move.
@@ -56,7 +55,7 @@ def port_token_list(request):
     tokens = visible_tokens(request.user)
     counts = status_counts(tokens, state)
     page = page_of_tokens(
-        filter_tokens(tokens, state),
+        matching_tokens(request.user, state),
         state,
         request.user,
         count=matching_count(counts, state),
