@@ -218,12 +218,12 @@ def copy_reference() -> dict:
 
 
 def python_csv_reference() -> dict:
-    from inventory import exports
     from inventory.columns import COLUMNS
+    from inventory.exports.csv_stream import python_csv_rows
 
     started = time.perf_counter()
     size = 0
-    generator = exports._python_csv_rows(export_queryset(), list(COLUMNS))
+    generator = python_csv_rows(export_queryset(), list(COLUMNS))
     first = None
     while True:
         try:
@@ -314,8 +314,9 @@ def writer_candidate(name: str, limit: int) -> dict:
     import io
     import tempfile
 
-    from inventory import exports
     from inventory.columns import COLUMNS
+    from inventory.exports.xlsx import xlsx_pieces
+    from inventory.exports.xlsx_cells import cell_writers
 
     labels = [column.label for column in COLUMNS]
     if name == "ours":
@@ -359,12 +360,12 @@ def writer_candidate(name: str, limit: int) -> dict:
         book.save(output)
         size = len(output.getvalue())
     else:
-        writers = exports._cell_writers(list(COLUMNS))
+        writers = cell_writers(list(COLUMNS))
         cells = (
             "".join([write(value) for write, value in zip(writers, row, strict=True)]).encode()
             for row in rows
         )
-        size = sum(len(piece) for piece in exports._xlsx_pieces(cells, list(COLUMNS)))
+        size = sum(len(piece) for piece in xlsx_pieces(cells, list(COLUMNS)))
     seconds = time.perf_counter() - started
     return dict(label=f"writer alone, rows in memory: {name}", rows=len(rows), seconds=seconds,
                 first_byte=None, first_rows=None, bytes=size)  # fmt: skip

@@ -43,9 +43,9 @@ from django.test import Client  # noqa: E402
 
 from inventory.columns import COLUMNS  # noqa: E402
 from inventory.demo import DEMO_USERNAME, seed_demo  # noqa: E402
-from inventory.filtering import DEFAULT_PER_PAGE  # noqa: E402
 from inventory.models import PortToken  # noqa: E402
 from inventory.selectors import visible_tokens  # noqa: E402
+from inventory.viewstate import DEFAULT_PER_PAGE  # noqa: E402
 
 PAGE = "/inventory/port-tokens/"
 STATES = [

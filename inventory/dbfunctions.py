@@ -10,7 +10,9 @@ time holds (see `SQLITE_PACIFIC_OFFSET`), and calls Python only for earlier mome
 `date_text` and `timestamp_text` are the one place Python writes a shown date or
 timestamp (the table, the CSV and XLSX exports, the SQLite functions): always with a
 four-digit year, as PostgreSQL's `to_char` does (`strftime('%Y')` writes year 5 as `5`
-on Linux), so that an export of early dates re-imports.
+on Linux), so that an export of early dates re-imports. The shown formats are named once
+for each spelling: `DATE_FORMAT` and `TIMESTAMP_FORMAT` (Python), `PG_DATE_FORMAT` and
+`PG_TIMESTAMP_FORMAT` (PostgreSQL's `to_char`, used by the exports' SQL too).
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -20,13 +22,31 @@ from django.db import models
 from django.db.backends.signals import connection_created
 from django.db.models import Func
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 PACIFIC_NAME = "America/Los_Angeles"
+PACIFIC = ZoneInfo(PACIFIC_NAME)
+
+#: The shown date (year, month, day) and timestamp (and hour, minute) as Python writes
+#: them, with `str.format`: `strftime('%Y')` writes year 5 as `5` on Linux.
+DATE_FORMAT = "{:04d}-{:02d}-{:02d}"
+TIMESTAMP_FORMAT = DATE_FORMAT + " {:02d}:{:02d}"
+#: The same texts as PostgreSQL's `to_char` writes them.
+PG_DATE_FORMAT = "YYYY-MM-DD"
+PG_TIMESTAMP_FORMAT = "YYYY-MM-DD HH24:MI"
+
+
+def pg_to_char(sql: str, pattern: str) -> str:
+    """SQL writing the date or timestamp `sql` as text in `pattern` (a PG_*_FORMAT)."""
+    return f"to_char({sql}, '{pattern}')"
+
+
+def pg_pacific_wall_time(sql: str) -> str:
+    """SQL for the Pacific wall time (a timestamp without time zone) of the moment `sql`."""
+    return f"({sql}) AT TIME ZONE '{PACIFIC_NAME}'"
 
 
 def date_text(day: date) -> str:
     """A date as shown: 'YYYY-MM-DD', the year in four digits."""
-    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+    return DATE_FORMAT.format(day.year, day.month, day.day)
 
 
 def timestamp_text(moment: datetime) -> str:
@@ -36,7 +56,7 @@ def timestamp_text(moment: datetime) -> str:
         local = moment.astimezone(PACIFIC)
     except OverflowError:
         return _before_year_one(moment)
-    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    return TIMESTAMP_FORMAT.format(local.year, local.month, local.day, local.hour, local.minute)
 
 
 def _before_year_one(moment: datetime) -> str:
@@ -45,7 +65,7 @@ def _before_year_one(moment: datetime) -> str:
     # times), but a row written otherwise must still show. That wall day is 0000-12-31
     # (year 0, as ISO 8601 counts): shift it a day later to compute its hour and minute.
     later = (moment.astimezone(UTC) + timedelta(days=1)).astimezone(PACIFIC)
-    return f"0000-12-31 {later.hour:02d}:{later.minute:02d}"
+    return TIMESTAMP_FORMAT.format(0, 12, 31, later.hour, later.minute)
 
 
 def fold_text(value: str) -> str:
@@ -98,13 +118,8 @@ class PacificTimestampText(Func):
     output_field = models.TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template=f"to_char((%(expressions)s) AT TIME ZONE '{PACIFIC_NAME}', "
-            "'YYYY-MM-DD HH24:MI')",
-            **extra_context,
-        )
+        template = pg_to_char(pg_pacific_wall_time("%(expressions)s"), PG_TIMESTAMP_FORMAT)
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC. Calling Python for every
@@ -154,9 +169,8 @@ class DateText(Func):
     output_field = models.TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM-DD')", **extra_context
-        )
+        template = pg_to_char("%(expressions)s", PG_DATE_FORMAT)
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # SQLite stores dates as ISO text already. The CAST drops the column's declared

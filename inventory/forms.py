@@ -1,4 +1,5 @@
-"""Forms: they parse and render request data. The rules they feed live in the services."""
+"""Forms: they parse and render request data. The rules they feed live in the services;
+the history's filter form is a filterset (`inventory.filtersets`)."""
 
 from django import forms
 
@@ -15,6 +16,7 @@ class SerialListField(forms.Field):
 
 
 def organization_choices(organizations) -> list[tuple[str, str]]:
+    """(Org ID, "Name (Org ID)") for a list of organizations to choose from."""
     return [(org.org_id, f"{org.name} ({org.org_id})") for org in organizations]
 
 
@@ -48,24 +50,5 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_org"].widget.choices = [
             ("", "Choose an organization…"),
-            *organization_choices(organizations),
-        ]
-
-
-class TransferFilterForm(forms.Form):
-    """The history filter: one of the user's organizations, or all of them."""
-
-    org = forms.ChoiceField(
-        label="Organization",
-        required=False,
-        error_messages={
-            "invalid_choice": "“%(value)s” is not one of your organizations; showing all of them."
-        },
-    )
-
-    def __init__(self, *args, organizations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["org"].choices = [
-            ("", "All my organizations"),
             *organization_choices(organizations),
         ]

@@ -1,35 +1,91 @@
-"""Reads. Every page, export and transfer starts from `visible_tokens(user)`."""
+"""Who may see and do what: every membership and role question, and the reads built on it.
+
+Each access question has one function here, and every page, export, command and service
+asks it rather than reading memberships itself:
+- organizations: `visible_organizations`, `managed_organizations`, `organization_names`
+  (which ones a reader may see named), `organizations_with_token_counts` (with the
+  reader's role);
+- tokens: `visible_tokens`, and `matching_tokens` (the table's filtered, sorted tokens: the
+  one token query behind the page, the export, the transfer preselection and the API);
+- transfers: `visible_transfers`, `transfer_for_user` (404 rather than a leak),
+  `transfers_touching` and `transfer_items` (which moved tokens a reader may see).
+An inactive or signed-out user may see nothing; a superuser sees everything.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.shortcuts import get_object_or_404
 
 from inventory.filtering import filter_tokens, ordering
-from inventory.models import Membership, Organization, PortToken
+from inventory.models import Membership, Organization, PortToken, Transfer, TransferItem
 
 
-def matching_tokens(user, state, *, serials: Iterable[str] | None = None) -> QuerySet[PortToken]:
-    """The tokens the table lists for this user and view state, in the table's order:
-    the one token query behind the page, the export, the transfer preselection and the API.
+def _may_see_anything(user) -> bool:
+    return user.is_authenticated and user.is_active
 
-    `serials`, when given, narrows it to those Token S/Ns (rows selected in the table).
-    Counting callers drop the order with `.order_by()`.
-    """
-    tokens = filter_tokens(visible_tokens(user), state)
-    if serials is not None:
-        tokens = tokens.filter(serial__in=list(serials))
-    return tokens.order_by(*ordering(state))
+
+def _member_organization_ids(user) -> QuerySet:
+    """A subquery of the ids of the organizations `user` belongs to."""
+    return Membership.objects.filter(user=user).values("organization_id")
+
+
+# --- organizations -------------------------------------------------------------------
 
 
 def visible_organizations(user) -> QuerySet[Organization]:
     """Organizations the user belongs to (all of them for a superuser)."""
-    if not user.is_authenticated or not user.is_active:
+    if not _may_see_anything(user):
         return Organization.objects.none()
     if user.is_superuser:
         return Organization.objects.all()
     return Organization.objects.filter(memberships__user=user)
+
+
+def managed_organizations(user) -> QuerySet[Organization]:
+    """Organizations the user may transfer tokens from and into."""
+    if not _may_see_anything(user):
+        return Organization.objects.none()
+    if user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MANAGER
+    )
+
+
+def organizations_with_token_counts(user) -> QuerySet[Organization]:
+    """The user's organizations by name, each with `role_label` (Viewer, Manager, or None
+    where a superuser has no membership), `total` and one count per status (`new`,
+    `available`, ...): one aggregated query."""
+    role = Membership.objects.filter(user=user, organization=OuterRef("pk")).values("role")[:1]
+    counts = {
+        status.lower(): Count("tokens", filter=Q(tokens__status=status))
+        for status in PortToken.Status.values
+    }
+    role_label = Case(
+        *(When(role=value, then=Value(label)) for value, label in Membership.Role.choices),
+        default=None,
+        output_field=CharField(),
+    )
+    return (
+        visible_organizations(user)
+        .annotate(role=Subquery(role), total=Count("tokens"), **counts)
+        .annotate(role_label=role_label)
+        .order_by("name", "org_id")
+    )
 
 
 #: What a page says instead of the name of an organization the reader does not belong to.
@@ -81,23 +137,15 @@ def organization_names(user) -> OrganizationNames:
     reader is not in (the transfer history): a reader sees the name and Org ID of the
     organizations they belong to, a superuser of all; any other reads "another
     organization". One query, so a page asks once rather than once per row."""
-    if not user.is_authenticated or not user.is_active:
+    if not _may_see_anything(user):
         return OrganizationNames(frozenset())
     if user.is_superuser:
         return OrganizationNames(frozenset(), sees_all=True)
-    member_ids = Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+    member_ids = _member_organization_ids(user).values_list("organization_id", flat=True)
     return OrganizationNames(frozenset(member_ids))
 
 
-def managed_organizations(user) -> QuerySet[Organization]:
-    """Organizations the user may transfer tokens from and into."""
-    if not user.is_authenticated or not user.is_active:
-        return Organization.objects.none()
-    if user.is_superuser:
-        return Organization.objects.all()
-    return Organization.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.MANAGER
-    )
+# --- tokens ----------------------------------------------------------------------------
 
 
 def visible_tokens(user) -> QuerySet[PortToken]:
@@ -106,9 +154,73 @@ def visible_tokens(user) -> QuerySet[PortToken]:
     The organization test is a subquery, not a join, so counts and filters built on top
     never multiply rows and the planner can use the (organization, serial) index.
     """
-    if not user.is_authenticated or not user.is_active:
+    if not _may_see_anything(user):
         return PortToken.objects.none()
     if user.is_superuser:
         return PortToken.objects.all()
-    member_org_ids = Membership.objects.filter(user=user).values("organization_id")
-    return PortToken.objects.filter(organization_id__in=member_org_ids)
+    return PortToken.objects.filter(organization_id__in=_member_organization_ids(user))
+
+
+def matching_tokens(user, state, *, serials: Iterable[str] | None = None) -> QuerySet[PortToken]:
+    """The tokens the table lists for this user and view state, in the table's order:
+    the one token query behind the page, the export, the transfer preselection and the API.
+
+    `serials`, when given, narrows it to those Token S/Ns (rows selected in the table).
+    Counting callers drop the order with `.order_by()`.
+    """
+    tokens = filter_tokens(visible_tokens(user), state)
+    if serials is not None:
+        tokens = tokens.filter(serial__in=list(serials))
+    return tokens.order_by(*ordering(state))
+
+
+# --- transfers -------------------------------------------------------------------------
+
+
+def transfers_touching(organizations: Organization | QuerySet) -> Q:
+    """Transfers into `organizations` (an Organization, or a subquery of ids) or out of
+    them for at least one token."""
+    if isinstance(organizations, Organization):
+        into, out_of = Q(to_organization=organizations), {"from_organization": organizations}
+    else:
+        into = Q(to_organization_id__in=organizations)
+        out_of = {"from_organization_id__in": organizations}
+    return into | Q(Exists(TransferItem.objects.filter(transfer=OuterRef("pk"), **out_of)))
+
+
+def visible_transfers(user) -> QuerySet[Transfer]:
+    """Transfers touching an organization the user belongs to: into it, or out of it for
+    at least one token. All of them for a superuser."""
+    if not _may_see_anything(user):
+        return Transfer.objects.none()
+    if user.is_superuser:
+        return Transfer.objects.all()
+    return Transfer.objects.filter(transfers_touching(_member_organization_ids(user)))
+
+
+def transfer_for_user(user, pk) -> Transfer:
+    """The transfer `pk` with who made it and its destination, if `user` may see it.
+
+    Raises Http404 alike for a transfer that does not exist and one on neither side of
+    which the user is, so a page never tells them apart.
+    """
+    return get_object_or_404(
+        visible_transfers(user).select_related("created_by", "to_organization"), pk=pk
+    )
+
+
+def transfer_items(
+    record: Transfer, user, *, reader: OrganizationNames | None = None
+) -> QuerySet[TransferItem]:
+    """The tokens one transfer moved that `user` may see, with what the detail page shows,
+    by S/N. `reader`, when the caller already has `organization_names(user)`, saves a query.
+
+    Members of the destination (and superusers) see every token: they own them now. A
+    member of only some source organizations sees only the tokens that left those: the
+    others never belonged to an organization of theirs.
+    """
+    reader = reader or organization_names(user)
+    items = TransferItem.objects.filter(transfer=record)
+    if not reader.may_name(record.to_organization_id):
+        items = items.filter(from_organization_id__in=reader.member_ids)
+    return items.select_related("token__part", "from_organization").order_by("token__serial")

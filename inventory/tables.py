@@ -11,120 +11,98 @@ the shown columns of just those ids through the full join. A deep page so never 
 the whole join through OFFSET.
 """
 
-from dataclasses import dataclass, field
-
 import django_tables2 as tables
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 from inventory.columns import Column, Kind
-from inventory.filtering import StateMessage, ViewState, ordering
+from inventory.eligibility import Obstacle, obstacles, with_obstacles
+from inventory.filtering import ordering
 from inventory.models import PortToken
-from inventory.selectors import managed_organizations
+from inventory.viewstate import StateMessage, ViewState
 
 EMPTY_CELL = mark_safe('<span class="empty-value">—</span>')
 
-# Fetched for every row whatever columns are visible: the row checkbox needs them.
-_SELECTION_PATHS = ("serial", "status", "evse_id", "organization_id", "organization__name")
+# Fetched for every row whatever columns are visible: the row checkbox's words need them
+# (whether it is enabled comes with the row from `with_obstacles`).
+_SELECTION_PATHS = ("serial", "status", "organization__name")
 
 
-@dataclass
-class TokenPage:
-    """One page of matching tokens: the rows to show and where they sit in the whole."""
-
-    count: int
-    number: int
-    per_page: int
-    rows: list[dict] = field(default_factory=list)
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, -(-self.count // self.per_page))
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.count else 0
-
-    @property
-    def end_index(self) -> int:
-        return min(self.number * self.per_page, self.count)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-
-def transfer_block_reason(
-    *, status: str, evse_id, organization_id: int, organization_name: str, managed_ids: set
-) -> str | None:
-    """Why the user may not pick this token for a transfer, or None when they may."""
-    if status not in PortToken.TRANSFERABLE_STATUSES:
-        return f"{status} tokens cannot be transferred"
-    if evse_id is not None:
+def transfer_block_reason(token: dict) -> str | None:
+    """Why the user may not pick this row's token for a transfer, or None when they may:
+    the first obstacle of the eligibility rule (`with_obstacles` row), in a few words."""
+    found = obstacles(token)
+    if not found:
+        return None
+    if found[0] is Obstacle.STATUS:
+        return f"{token['status']} tokens cannot be transferred"
+    if found[0] is Obstacle.APPLIED:
         return "Applied to an EVSE"
-    if organization_id not in managed_ids:
-        return f"You are not a manager of {organization_name}"
-    return None
+    return f"You are not a manager of {token['organization__name']}"
+
+
+class TokenPaginator(Paginator):
+    """Django's Paginator over the ids of the matching tokens, in the table's order.
+
+    Its pages hold the shown rows of just their ids (the deferred join above). Its count
+    may be given: the page knows it already from the status counts, and need not scan
+    the filtered join again to learn it.
+    """
+
+    def __init__(self, matching: QuerySet[PortToken], state: ViewState, user, *, count=None):
+        super().__init__(
+            matching.order_by(*ordering(state)).values_list("pk", flat=True), state.per_page
+        )
+        self.state = state
+        self.user = user
+        if count is not None:
+            # `count` is a cached_property: a value set on the instance is what it returns.
+            self.count = count
+
+    def _get_page(self, page_ids, number, paginator) -> Page:
+        return Page(_rows(list(page_ids), self.state, self.user), number, paginator)
 
 
 def page_of_tokens(
     matching: QuerySet[PortToken], state: ViewState, user, *, count: int | None = None
-) -> TokenPage:
-    """The state's page of `matching`, in `ordering(state)`, with a bounded query count
-    (count unless given, page ids, rows, managed organizations) whatever the page size.
+) -> Page:
+    """The state's page of `matching`, in `ordering(state)`, its rows as `object_list`,
+    with a bounded query count (count unless given, page ids, rows) whatever the page
+    size.
 
     A page past the end shows the last page and says so in the state's messages.
     """
-    ids = matching.order_by(*ordering(state)).values_list("pk", flat=True)
-    if count is None:
-        count = ids.count()
-    page = TokenPage(count=count, number=state.page, per_page=state.per_page)
-    if page.number > page.num_pages:
+    paginator = TokenPaginator(matching, state, user, count=count)
+    if state.page > paginator.num_pages:
         state.messages.append(
             StateMessage(
                 "page",
-                f"Page {state.page} does not exist; showing the last page ({page.num_pages}).",
+                f"Page {state.page} does not exist; showing the last page ({paginator.num_pages}).",
             )
         )
-        page.number = page.num_pages
-    if page.count:
-        offset = (page.number - 1) * page.per_page
-        page_ids = list(ids[offset : offset + page.per_page])
-        page.rows = _rows(page_ids, state, user)
-    return page
+    return paginator.page(min(state.page, paginator.num_pages))
 
 
 def _rows(page_ids: list[int], state: ViewState, user) -> list[dict]:
-    columns = state.columns
-    paths = [column.path for column in columns] + list(_SELECTION_PATHS)
+    """The records the table shows for these ids: each visible column's value by its key,
+    and what the row's checkbox needs (`selection_serial`, `selection_block`)."""
+    if not page_ids:
+        return []
+    paths = dict.fromkeys([*(column.path for column in state.columns), *_SELECTION_PATHS])
     # Ordered again in the database: `pk IN (...)` says nothing about order.
-    values = list(
-        PortToken.objects.filter(pk__in=page_ids).order_by(*ordering(state)).values_list(*paths)
-    )
-    page_org_ids = {row[len(columns) + 3] for row in values}
-    managed_ids = set(
-        managed_organizations(user).filter(pk__in=page_org_ids).values_list("pk", flat=True)
+    tokens = list(
+        with_obstacles(
+            PortToken.objects.filter(pk__in=page_ids).order_by(*ordering(state)).values(*paths),
+            user,
+        )
     )
     rows = []
-    for row in values:
-        shown, (serial, status, evse_id, organization_id, organization_name) = (
-            row[: len(columns)],
-            row[len(columns) :],
-        )
-        record = {column.key: value for column, value in zip(columns, shown, strict=True)}
-        record["selection_serial"] = serial
-        record["selection_block"] = transfer_block_reason(
-            status=status,
-            evse_id=evse_id,
-            organization_id=organization_id,
-            organization_name=organization_name,
-            managed_ids=managed_ids,
-        )
+    for token in tokens:
+        record = {column.key: token[column.path] for column in state.columns}
+        record["selection_serial"] = token["serial"]
+        record["selection_block"] = transfer_block_reason(token)
         rows.append(record)
     return rows
 
@@ -254,7 +232,6 @@ class PortTokenTable(tables.Table):
     class Meta:
         template_name = "inventory/_token_table.html"
         attrs = {"class": "data-table token-table"}
-        row_attrs = {"data-token": lambda record: record["selection_serial"]}
         orderable = False
 
     def body_html(self) -> str:
@@ -274,14 +251,14 @@ class PortTokenTable(tables.Table):
         return mark_safe("".join(rows))
 
 
-def port_token_table(page: TokenPage, state: ViewState) -> PortTokenTable:
+def port_token_table(page: Page, state: ViewState) -> PortTokenTable:
     """The table for one page: the selection column, then the visible columns in order."""
     extra = []
     for position, column in enumerate(state.columns):
         column_class = StatusColumn if column.key == "status" else RegistryColumn
         extra.append((column.key, column_class(column, state, sticky=position == 0)))
     return PortTokenTable(
-        page.rows,
+        page.object_list,
         extra_columns=extra,
         sequence=["select", *(column.key for column in state.columns)],
     )

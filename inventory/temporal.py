@@ -1,7 +1,7 @@
 """Filters on date and timestamp columns: the calendar's edges, Pacific days as ranges of
 stored moments, and text comparisons answered from the shape of the value.
 
-The calendar's edges (the one rule; `filtering.parse_filter` and `condition` apply it):
+The calendar's edges (the one rule; `viewstate.parse_filter` and `condition` apply it):
 
 - A date in a filter is `YYYY-MM-DD` with a year from 0001 to 9999: the days Python,
   SQLite and PostgreSQL all hold (PostgreSQL holds later years, which Python cannot read).
@@ -105,7 +105,7 @@ def condition(column: Column, op: str, value: str) -> Q | None:
     """The query for a filter on a date or timestamp column when it can be answered
     without each row's shown text; None when the shown text must be compared.
 
-    `value` is as `filtering.parse_filter` accepted it: stripped, not empty (but for
+    `value` is as `viewstate.parse_filter` accepted it: stripped, not empty (but for
     `is`), and for `before`/`after` a day that is not at the calendar's edge.
     """
     shape = TIMESTAMP_SHAPE if column.kind is Kind.TIMESTAMP else DATE_SHAPE

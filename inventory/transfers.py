@@ -1,10 +1,18 @@
-"""The transfer service: moving unused tokens into another organization, and its history.
+"""The transfer service: moving unused tokens into another organization, all or nothing,
+and recording it in the history.
+
+It owns the rules of a transfer, each written once: what it must name (a destination
+the user manages, each token once, a note of at most `MAX_NOTE_LENGTH` characters, at most
+`MAX_TOKENS` tokens), checked in `_review` and nowhere else, and the words for why a
+token cannot move. Which tokens may move at all is the eligibility rule
+(`inventory.eligibility`), which the table's checkboxes read too.
 
 `review_transfer` says, changing nothing, what a transfer would move and every reason a
 listed token cannot move. `transfer_tokens` applies exactly the same rules inside one
 transaction, after locking the listed tokens, and either moves all of them and records the
-history or moves nothing and raises `TransferRefused` carrying the review. The rules live
-in `_review` and nowhere else: the form, the views and the tests all go through here.
+history or moves nothing and raises `TransferRefused` carrying the review.
+`record_import_moves` records in the history what an import moved. Reading the history is
+`inventory.transfer_history`'s job; who may see what is `inventory.selectors`'.
 """
 
 import re
@@ -13,24 +21,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
-from inventory.filtering import MAX_FILTERS, filter_tokens, ordering, parse_view_state
-from inventory.models import (
-    Membership,
-    Organization,
-    PortToken,
-    Transfer,
-    TransferItem,
-)
-from inventory.selectors import (
-    OrganizationNames,
-    managed_organizations,
-    matching_tokens,
-    organization_names,
-    visible_tokens,
-)
+from inventory.eligibility import Obstacle, movable_tokens, obstacles, with_obstacles
+from inventory.models import Organization, PortToken, Transfer, TransferItem
+from inventory.selectors import managed_organizations, matching_tokens, visible_tokens
+from inventory.viewstate import parse_view_state
 
 #: The most tokens one transfer may move.
 MAX_TOKENS = 10_000
@@ -49,6 +45,9 @@ def parse_serials(text: str) -> list[str]:
     """Token S/Ns from pasted text, in the order given, duplicates kept (they are refused
     by the rules, with a message, rather than silently merged)."""
     return [serial for serial in _SEPARATORS.split(text or "") if serial]
+
+
+# --- review and transfer ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -146,22 +145,10 @@ def transfer_tokens(
         review = _review(user, serials, to_org, note, reviewed_sources)
         if not review.ok:
             raise TransferRefused(review)
-        destination = review.destination
         token_pks = [token.pk for token in review.movable]
-        PortToken.objects.filter(pk__in=token_pks).update(organization=destination)
-        record = Transfer.objects.create(
-            created_by=user,
-            to_organization=destination,
-            note=note,
-            token_count=len(token_pks),
-        )
-        TransferItem.objects.bulk_create(
-            [
-                TransferItem(transfer=record, token_id=token.pk, from_organization_id=token.from_pk)
-                for token in review.movable
-            ],
-            batch_size=1000,
-        )
+        PortToken.objects.filter(pk__in=token_pks).update(organization=review.destination)
+        moves = [(token.pk, token.from_pk) for token in review.movable]
+        record = _record(user, review.destination, note, moves)
     return record
 
 
@@ -188,27 +175,31 @@ def record_import_moves(*, user, moves: Iterable[ImportMove], note: str) -> list
     for move in moves:
         by_destination.setdefault(move.to_org_pk, []).append(move)
     destinations = Organization.objects.in_bulk(list(by_destination))
-    records = []
-    for to_pk in sorted(by_destination, key=lambda pk: destinations[pk].org_id):
-        group = by_destination[to_pk]
-        # Each transfer complete before the next one (as SQLite's history triggers want).
-        record = Transfer.objects.create(
-            created_by=user,
-            to_organization=destinations[to_pk],
-            note=note[:MAX_NOTE_LENGTH],
-            token_count=len(group),
+    # Each transfer complete before the next one (as SQLite's history triggers want).
+    return [
+        _record(
+            user,
+            destinations[to_pk],
+            note[:MAX_NOTE_LENGTH],
+            [(move.token_pk, move.from_org_pk) for move in by_destination[to_pk]],
         )
-        TransferItem.objects.bulk_create(
-            [
-                TransferItem(
-                    transfer=record, token_id=move.token_pk, from_organization_id=move.from_org_pk
-                )
-                for move in group
-            ],
-            batch_size=1000,
-        )
-        records.append(record)
-    return records
+        for to_pk in sorted(by_destination, key=lambda pk: destinations[pk].org_id)
+    ]
+
+
+def _record(user, destination: Organization, note: str, moves: list[tuple[int, int]]):
+    """One history entry: the transfer and a row per (token pk, source organization pk)."""
+    record = Transfer.objects.create(
+        created_by=user, to_organization=destination, note=note, token_count=len(moves)
+    )
+    TransferItem.objects.bulk_create(
+        [
+            TransferItem(transfer=record, token_id=token_pk, from_organization_id=from_pk)
+            for token_pk, from_pk in moves
+        ],
+        batch_size=1000,
+    )
+    return record
 
 
 def _clean(serials: Iterable[str]) -> list[str]:
@@ -291,11 +282,9 @@ def _destination(user, to_org, errors) -> Organization | None:
 
 def _token_rows(user, serials: list[str]) -> QuerySet:
     """The listed tokens the user can see, with what the rules need, by source and S/N."""
-    managed = managed_organizations(user).filter(pk=OuterRef("organization_id"))
-    return (
+    rows = (
         visible_tokens(user)
         .filter(serial__in=serials)
-        .annotate(is_managed=Exists(managed))
         .order_by("organization__name", "organization__org_id", "serial")
         .values(
             "pk",
@@ -306,22 +295,14 @@ def _token_rows(user, serials: list[str]) -> QuerySet:
             "organization__name",
             "part__cloud_plan",
             "evse__evse_id",
-            "is_managed",
         )
     )
+    return with_obstacles(rows, user)
 
 
 def _rule_reasons(row, destination, reviewed_sources) -> list[str]:
-    reasons = []
     org = f"{row['organization__name']} ({row['organization__org_id']})"
-    if row["status"] not in PortToken.TRANSFERABLE_STATUSES:
-        reasons.append(f"Status is {row['status']}; only New or Available tokens can move.")
-    if row["evse__evse_id"] is not None:
-        reasons.append(
-            f"Applied to EVSE {row['evse__evse_id']}; only tokens applied to no EVSE can move."
-        )
-    if not row["is_managed"]:
-        reasons.append(f"You are not a manager of {org}, where this token is.")
+    reasons = [_obstacle_reason(obstacle, row, org) for obstacle in obstacles(row)]
     if destination is not None and row["organization_id"] == destination.pk:
         reasons.append(f"Already in {destination.name}.")
     elif reviewed_sources is not None and row["organization__org_id"] not in reviewed_sources:
@@ -329,19 +310,16 @@ def _rule_reasons(row, destination, reviewed_sources) -> list[str]:
     return reasons
 
 
+def _obstacle_reason(obstacle: Obstacle, row, org: str) -> str:
+    """The review's words for one obstacle: with the detail a manager acts on."""
+    if obstacle is Obstacle.STATUS:
+        return f"Status is {row['status']}; only New or Available tokens can move."
+    if obstacle is Obstacle.APPLIED:
+        return f"Applied to EVSE {row['evse__evse_id']}; only tokens applied to no EVSE can move."
+    return f"You are not a manager of {org}, where this token is."
+
+
 # --- preselection from the table ------------------------------------------------------
-
-
-def transferable_tokens(user) -> QuerySet[PortToken]:
-    """Tokens this user could move now: New or Available, applied to no EVSE, in an
-    organization they manage (any organization for a superuser)."""
-    tokens = visible_tokens(user).filter(
-        status__in=PortToken.TRANSFERABLE_STATUSES, evse__isnull=True
-    )
-    if user.is_superuser:
-        return tokens
-    managed = Membership.objects.filter(user=user, role=Membership.Role.MANAGER)
-    return tokens.filter(organization_id__in=managed.values("organization_id"))
 
 
 @dataclass
@@ -357,7 +335,8 @@ def preselect_serials(user, query_dict) -> Preselection:
         return Preselection(_clean(query_dict.getlist("token")), [])
     state = parse_view_state(query_dict)
     notes = [message.text for message in state.messages if message.piece.startswith("filter")]
-    movable = filter_tokens(transferable_tokens(user), state).order_by(*ordering(state))
+    matching = matching_tokens(user, state)
+    movable = movable_tokens(matching, user)
     serials = list(movable.values_list("serial", flat=True)[: MAX_TOKENS + 1])
     if len(serials) > MAX_TOKENS:
         notes.append(
@@ -365,131 +344,11 @@ def preselect_serials(user, query_dict) -> Preselection:
             f"{MAX_TOKENS:,}. Narrow the filters on the Port Tokens page and try again."
         )
         return Preselection([], notes)
-    matching = matching_tokens(user, state).order_by().count()
-    if matching > len(serials):
+    matching_count = matching.order_by().count()
+    if matching_count > len(serials):
         notes.append(
-            f"{len(serials):,} of the {matching:,} matching tokens are listed; the other "
-            f"{matching - len(serials):,} cannot move (Active or Expired, applied to an EVSE, "
-            "or in an organization you do not manage)."
+            f"{len(serials):,} of the {matching_count:,} matching tokens are listed; the other "
+            f"{matching_count - len(serials):,} cannot move (Active or Expired, applied to an "
+            "EVSE, or in an organization you do not manage)."
         )
     return Preselection(serials, notes)
-
-
-# --- history --------------------------------------------------------------------------
-
-
-def visible_transfers(user) -> QuerySet[Transfer]:
-    """Transfers touching an organization the user belongs to: into it, or out of it for
-    at least one token. All of them for a superuser."""
-    if not user.is_authenticated or not user.is_active:
-        return Transfer.objects.none()
-    if user.is_superuser:
-        return Transfer.objects.all()
-    member_of = Membership.objects.filter(user=user).values("organization_id")
-    return Transfer.objects.filter(_touching(member_of))
-
-
-def _touching(organizations) -> Q:
-    """Transfers into `organizations` (a subquery of ids, or an Organization) or out of them."""
-    if isinstance(organizations, Organization):
-        into, out_of = Q(to_organization=organizations), {"from_organization": organizations}
-    else:
-        into = Q(to_organization_id__in=organizations)
-        out_of = {"from_organization_id__in": organizations}
-    return into | Q(Exists(TransferItem.objects.filter(transfer=OuterRef("pk"), **out_of)))
-
-
-def transfer_history(user, organization: Organization | None = None) -> QuerySet[Transfer]:
-    """The history list: newest first, with who, destination and how many organizations
-    the tokens came from, ready for one query per page."""
-    transfers = visible_transfers(user)
-    if organization is not None:
-        transfers = transfers.filter(_touching(organization))
-    source_count = (
-        TransferItem.objects.filter(transfer=OuterRef("pk"))
-        .order_by()
-        .values("transfer")
-        .annotate(n=Count("from_organization", distinct=True))
-        .values("n")
-    )
-    return (
-        transfers.select_related("created_by", "to_organization")
-        .annotate(source_count=Coalesce(Subquery(source_count), Value(0)))
-        .order_by("-created_at", "-id")
-    )
-
-
-def source_names(
-    transfer_ids: Iterable[int], reader: OrganizationNames | None = None
-) -> dict[int, list[str]]:
-    """Names of the organizations each transfer took tokens from, by name: one query.
-
-    With a `reader` (`organization_names(user)`), only the names that reader may see,
-    followed by one "another organization" (or "2 other organizations") for the rest.
-    """
-    rows = (
-        TransferItem.objects.filter(transfer_id__in=list(transfer_ids))
-        .values_list("transfer_id", "from_organization_id", "from_organization__name")
-        .distinct()
-        .order_by("transfer_id", "from_organization__name", "from_organization_id")
-    )
-    sources: dict[int, list[tuple[int, str]]] = {}
-    for transfer_id, organization_id, name in rows:
-        sources.setdefault(transfer_id, []).append((organization_id, name))
-    reader = reader or OrganizationNames(frozenset(), sees_all=True)
-    return {transfer_id: reader.labels(pairs) for transfer_id, pairs in sources.items()}
-
-
-def describe_sources(names: list[str], count: int | None = None) -> str:
-    """'Acme West', 'Acme West and Acme North', 'Acme West and another organization',
-    '2 other organizations', or '3 organizations'; `names` as `source_names` gives them,
-    `count` the number of source organizations."""
-    count = len(names) if count is None else count
-    if count <= 2 and names:
-        return " and ".join(names)
-    return f"{count:,} organizations"
-
-
-def success_message(record: Transfer, reader: OrganizationNames | None = None) -> str:
-    """'Moved 3 tokens from Acme West to Acme East', naming only what `reader` may see."""
-    names = source_names([record.pk], reader).get(record.pk, [])
-    destination = reader.label(record.to_organization) if reader else record.to_organization.name
-    plural = "" if record.token_count == 1 else "s"
-    return (
-        f"Moved {record.token_count:,} token{plural} from {describe_sources(names)} "
-        f"to {destination}"
-    )
-
-
-def table_link_items(
-    record: Transfer, items: QuerySet[TransferItem]
-) -> tuple[list[tuple[str, str]], bool]:
-    """Query-string pairs for the Port Tokens table showing this transfer's tokens.
-
-    `items` are the transfer's items the viewer may see (`transfer_items`). Up to
-    MAX_FILTERS tokens (the table's filter limit) are named one by one; for more, the
-    table is filtered on the destination. The flag says which (True: by serial).
-    """
-    if items.count() <= MAX_FILTERS:
-        serials = items.order_by("token__serial").values_list("token__serial", flat=True)
-        return [("filter", f"token_sn:is:{serial}") for serial in serials] + [
-            ("match", "any")
-        ], True
-    return [("filter", f"org_id:is:{record.to_organization.org_id}")], False
-
-
-def transfer_items(
-    record: Transfer, user, *, reader: OrganizationNames | None = None
-) -> QuerySet[TransferItem]:
-    """The tokens one transfer moved that `user` may see, with what the detail page shows,
-    by S/N. `reader`, when the caller already has `organization_names(user)`, saves a query.
-
-    Members of the destination (and superusers) see every token: they own them now. A
-    member of only some source organizations sees only the tokens that left those: the
-    others never belonged to an organization of theirs.
-    """
-    reader = reader or organization_names(user)
-    items = TransferItem.objects.filter(transfer=record)
-    if not reader.may_name(record.to_organization_id):
-        items = items.filter(from_organization_id__in=reader.member_ids)
-    return items.select_related("token__part", "from_organization").order_by("token__serial")

@@ -12,8 +12,6 @@
 (function () {
   "use strict";
 
-  var STATUS_VALUES = ["New", "Available", "Active", "Expired"];
-
   /* --- Filter builder ------------------------------------------------------------------ */
 
   function setupFilterBuilder(form) {
@@ -22,6 +20,12 @@
     var temporalKeys = (form.dataset.temporalKeys || "").split(",");
     var temporalOps = (form.dataset.temporalOps || "").split(",");
     var template = list.querySelector("[data-filter-row]").cloneNode(true);
+    // The statuses come from the page (the builder's datalist), which has them from the
+    // model: the script keeps no list of its own.
+    var statusValues = Array.prototype.map.call(
+      form.querySelectorAll("#status-values option"),
+      function (option) { return option.value; }
+    );
     var counter = 0;
 
     function isEmpty(row) {
@@ -53,13 +57,13 @@
           select.name = "f_value";
           select.id = input.id + "-status";
           var label = row.querySelector('label[for="' + input.id + '"]');
-          STATUS_VALUES.forEach(function (status) {
+          statusValues.forEach(function (status) {
             var option = document.createElement("option");
             option.value = status;
             option.textContent = status;
             select.appendChild(option);
           });
-          var current = STATUS_VALUES.filter(function (status) {
+          var current = statusValues.filter(function (status) {
             return status.toLowerCase() === input.value.trim().toLowerCase();
           })[0];
           if (current) select.value = current;

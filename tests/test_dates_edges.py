@@ -4,7 +4,6 @@ four digits everywhere, so that an export of them re-imports."""
 
 import csv
 import io
-import re
 from datetime import date, datetime
 
 import openpyxl
@@ -16,6 +15,7 @@ from inventory.dbfunctions import PACIFIC
 from inventory.models import ExportLog, PortToken
 from tests import factories
 from tests.factories import utc
+from tests.helpers import matching_serials
 
 PAGE = reverse("inventory:port_tokens")
 EXPORT = reverse("inventory:port_tokens_export")
@@ -24,13 +24,6 @@ TRANSFER = reverse("inventory:transfer")
 
 def pacific(*args) -> datetime:
     return datetime(*args, tzinfo=PACIFIC)
-
-
-def shown_serials(client, *filters: str) -> list[str]:
-    """Token S/Ns of the table rows, in the order shown."""
-    response = client.get(PAGE, {"filter": list(filters), "per_page": 250})
-    assert response.status_code == 200
-    return re.findall(r'<tr[^>]*data-token="([^"]+)"', response.content.decode())
 
 
 def exported_serials(client, *filters: str) -> list[str]:
@@ -92,7 +85,7 @@ def test_a_day_past_the_calendars_edge_is_refused_with_a_message_and_ignored(
     assert message in html
     # The bad piece is ignored, the good one applied: its chip alone is shown.
     assert [chip["text"] for chip in response.context["chips"]] == ["Status is New"]
-    assert sorted(shown_serials(manager_client, piece)) == edge_tokens
+    assert sorted(matching_serials(manager_client, piece)) == edge_tokens
 
 
 @pytest.mark.parametrize(
@@ -144,7 +137,7 @@ def test_the_transfer_form_names_the_refused_piece_and_selects_the_rest(
 def test_days_at_the_calendars_edges_are_answered_exactly(
     manager_client, edge_tokens, piece, expected
 ):
-    assert shown_serials(manager_client, piece) == expected
+    assert matching_serials(manager_client, piece) == expected
     assert exported_serials(manager_client, piece) == expected
 
 
@@ -163,10 +156,12 @@ def test_the_last_and_first_days_show_as_stored(manager_client, edge_tokens):
 
 @pytest.mark.parametrize("value", ["march", "2025-13", "25:00", "2025-02-30", "12:60", "x9999"])
 def test_contains_what_no_shown_date_can_hold_matches_nothing(manager_client, edge_tokens, value):
-    assert shown_serials(manager_client, f"plan_end_date:contains:{value}") == []
-    assert shown_serials(manager_client, f"order_date:contains:{value}") == []
+    assert matching_serials(manager_client, f"plan_end_date:contains:{value}") == []
+    assert matching_serials(manager_client, f"order_date:contains:{value}") == []
     # ...and "does not contain" keeps every token, empty fields included.
-    assert sorted(shown_serials(manager_client, f"ship_date:not_contains:{value}")) == edge_tokens
+    assert (
+        sorted(matching_serials(manager_client, f"ship_date:not_contains:{value}")) == edge_tokens
+    )
 
 
 def test_is_a_minute_of_the_repeated_hour_finds_both_moments(manager_client, people):
@@ -174,14 +169,17 @@ def test_is_a_minute_of_the_repeated_hour_finds_both_moments(manager_client, peo
     factories.make_token(people.org, "T-PST", plan_end_date=utc(2025, 11, 2, 9, 30))  # 01:30 PST
     factories.make_token(people.org, "T-GAP", plan_end_date=utc(2025, 3, 9, 10, 30))  # 03:30 PDT
 
-    assert shown_serials(manager_client, "plan_end_date:is:2025-11-02 01:30") == ["T-PDT", "T-PST"]
-    assert shown_serials(manager_client, "plan_end_date:contains:2025-11-02 01") == [
+    assert matching_serials(manager_client, "plan_end_date:is:2025-11-02 01:30") == [
+        "T-PDT",
+        "T-PST",
+    ]
+    assert matching_serials(manager_client, "plan_end_date:contains:2025-11-02 01") == [
         "T-PDT",
         "T-PST",
     ]
     # 02:30 never happened that March night: no token shows it.
-    assert shown_serials(manager_client, "plan_end_date:is:2025-03-09 02:30") == []
-    assert shown_serials(manager_client, "plan_end_date:is:2025-03-09 03:30") == ["T-GAP"]
+    assert matching_serials(manager_client, "plan_end_date:is:2025-03-09 02:30") == []
+    assert matching_serials(manager_client, "plan_end_date:is:2025-03-09 03:30") == ["T-GAP"]
 
 
 # --- four-digit years ------------------------------------------------------------------
@@ -223,7 +221,7 @@ def test_years_below_1000_show_with_four_digits_on_the_page(manager_client, year
     ],
 )
 def test_filters_compare_with_the_four_digit_text(manager_client, year_five_token, piece):
-    assert shown_serials(manager_client, piece) == ["T-YEAR-5"]
+    assert matching_serials(manager_client, piece) == ["T-YEAR-5"]
 
 
 def test_years_below_1000_export_with_four_digits_and_reimport_unchanged(

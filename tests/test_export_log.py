@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.urls import reverse
 
-from inventory import exports
+from inventory.exports import streaming, xlsx
 from inventory.models import ExportLog
 from tests import factories
 
@@ -46,8 +46,8 @@ def failing_rows(monkeypatch):
 
         return rows
 
-    monkeypatch.setattr(exports, "_raw_rows", failing(exports._raw_rows))
-    monkeypatch.setattr(exports, "_copy_blocks", failing(exports._copy_blocks))
+    monkeypatch.setattr(streaming, "stored_rows", failing(streaming.stored_rows))
+    monkeypatch.setattr(streaming, "copy_rows", failing(streaming.copy_rows))
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
@@ -112,8 +112,8 @@ def test_a_download_the_client_abandons_is_logged_as_interrupted(
 ):
     factories.make_tokens(people.org, 3000)
     # Small pieces (and sheets), so that the file leaves in several.
-    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 500)
-    monkeypatch.setattr(exports, "STREAM_CHUNK_BYTES", 1024)
+    monkeypatch.setattr(xlsx, "SHEET_MAX_ROWS", 500)
+    monkeypatch.setattr(streaming, "STREAM_CHUNK_BYTES", 1024)
     response = manager_client.get(URL, {"format": file_format, "scope": "all"})
     pieces = iter(response.streaming_content)
     next(pieces)

@@ -15,10 +15,12 @@ from django.urls import reverse
 
 from inventory import exports
 from inventory.columns import COLUMNS, COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS
-from inventory.filtering import filter_tokens, parse_view_state
+from inventory.exports import csv_stream, postgres, xlsx, xlsx_cells
+from inventory.filtering import filter_tokens
 from inventory.models import ColumnPreference, ExportLog, PortToken
 from inventory.selectors import visible_tokens
 from inventory.spreadsheet import restore_neutralized
+from inventory.viewstate import parse_view_state
 from tests import factories
 from tests.factories import utc
 
@@ -345,7 +347,7 @@ def test_xlsx_header_is_bold_frozen_and_filtered_with_sensible_widths(
 def test_xlsx_continues_on_a_further_sheet_past_the_sheet_row_limit(
     manager_client, people, monkeypatch
 ):
-    monkeypatch.setattr(exports, "SHEET_MAX_ROWS", 3)  # a header and two data rows
+    monkeypatch.setattr(xlsx, "SHEET_MAX_ROWS", 3)  # a header and two data rows
     for number in range(1, 6):
         factories.make_token(people.org, f"T{number}")
     _, body = download(manager_client, format="xlsx", columns="token_sn")
@@ -485,11 +487,11 @@ def test_database_written_cells_equal_python_written_cells(people):
     factories.make_token(people.org, "T3", renewal_owner="Line_x000D_ & <_x005F_x0041_>")
     queryset = visible_tokens(people.manager).order_by("serial")
     columns = list(COLUMNS)
-    assert list(exports._copy_xlsx_rows(queryset, columns)) == list(
-        exports._python_xlsx_rows(queryset, columns)
+    assert list(xlsx.copy_xlsx_rows(queryset, columns)) == list(
+        xlsx.python_xlsx_rows(queryset, columns)
     )
-    assert b"".join(exports._copy_csv_rows(queryset, columns)) == b"".join(
-        exports._python_csv_rows(queryset, columns)
+    assert b"".join(csv_stream.copy_csv_rows(queryset, columns)) == b"".join(
+        csv_stream.python_csv_rows(queryset, columns)
     )
 
 
@@ -519,9 +521,9 @@ EDGE_TEXTS = {
 @pytest.mark.parametrize("text", EDGE_TEXTS.values(), ids=EDGE_TEXTS.keys())
 def test_database_writes_edge_texts_exactly_as_python_does(db, text):
     """No column can hold such long texts, so the cell's SQL runs on a literal."""
-    ref = exports._cell_ref(2)
-    cell_sql = exports._pg_text_cell(ref, "source.value")
+    ref = xlsx_cells.cell_ref(2)
+    cell_sql = postgres.text_cell_sql(ref, "source.value")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {cell_sql} FROM (SELECT %s::text AS value) AS source", [text])
         (written,) = cursor.fetchone()
-    assert written == exports._text_cell(ref, text)
+    assert written == xlsx_cells.text_cell(ref, text)

@@ -3,10 +3,10 @@ status, each linking to the Port Tokens table filtered on that organization."""
 
 import html
 import re
-from urllib.parse import parse_qsl, urlsplit
 
 from inventory.models import Membership
 from tests import factories
+from tests.helpers import breadcrumb, query_of, shown_serials
 
 ORGANIZATIONS = "/organizations/"
 
@@ -72,11 +72,11 @@ def test_each_organization_links_to_the_table_filtered_on_it(client, people):
     links = hrefs(client.get(ORGANIZATIONS))
 
     table_links = [h for h in links if h.startswith("/inventory/port-tokens/?")]
-    queries = [parse_qsl(urlsplit(h).query) for h in table_links]
+    queries = [query_of(h) for h in table_links]
     assert [("filter", "org_id:is:ORG-ACME")] in queries
     assert [("filter", "org_id:is:ORG-ACME"), ("filter", "status:is:Active")] in queries
     followed = client.get(table_links[0])
-    assert re.findall(r'data-token="([^"]+)"', followed.content.decode()) == [
+    assert shown_serials(followed) == [
         "T-ACME",
         "T-ACME-ACTIVE",
     ]
@@ -117,3 +117,9 @@ def test_page_has_the_breadcrumb_and_header(client, people):
 
     assert '<nav class="breadcrumb" aria-label="Breadcrumb">' in text
     assert "Signed in as <strong>viewer</strong>" in text
+
+
+def test_organizations_is_the_whole_breadcrumb_of_its_own_page(client, people):
+    client.force_login(people.viewer)
+
+    assert breadcrumb(client.get(ORGANIZATIONS)) == [("Organizations", None)]

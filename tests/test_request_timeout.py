@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from inventory import exports
+from inventory.exports import request as export_request_module
 from inventory.models import ExportLog
 from inventory.views import tokens
 from tests import factories
@@ -74,8 +74,8 @@ def test_an_export_is_not_cut_by_the_timeout_and_the_next_page_is_again(
         queryset = original(user, export_request)
         return queryset.extra(where=["(SELECT 1 FROM pg_sleep(0.5)) = 1"])
 
-    original = exports.export_queryset
-    monkeypatch.setattr(exports, "export_queryset", slow_queryset)
+    original = export_request_module.export_queryset
+    monkeypatch.setattr(export_request_module, "export_queryset", slow_queryset)
 
     response = manager_client.get(EXPORT, {"format": "csv", "scope": "all"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inventory.columns import COLUMNS_BY_KEY
-from inventory.filtering import filter_tokens, parse_view_state
+from inventory.filtering import filter_tokens
 from inventory.models import PortToken
+from inventory.viewstate import parse_view_state
 from tests import factories
 
 COLUMN = COLUMNS_BY_KEY["plan_end_date"]

@@ -12,6 +12,7 @@ from django.test import Client
 from inventory.models import Membership, PortToken, Transfer
 from inventory.transfers import UNKNOWN_TOKEN, transfer_tokens
 from tests import factories
+from tests.helpers import breadcrumb, org_of
 
 FORM_URL = "/inventory/port-tokens/transfer/"
 HISTORY_URL = "/inventory/transfers/"
@@ -37,11 +38,25 @@ def text(response) -> str:
     return response.content.decode()
 
 
-def org_of(serial) -> str:
-    return PortToken.objects.get(serial=serial).organization.org_id
-
-
 # --- access ---------------------------------------------------------------------------
+
+
+def test_each_transfer_page_sits_under_inventory_in_the_breadcrumb(manager_client, people, east):
+    factories.make_token(people.org, "TKN-1")
+    record = transfer_tokens(user=people.manager, serials=["TKN-1"], to_org="ORG-EAST")
+    inventory = [("Organizations", "/organizations/"), ("Inventory", "/inventory/port-tokens/")]
+
+    assert breadcrumb(manager_client.get(FORM_URL)) == [
+        *inventory,
+        ("Port Tokens", "/inventory/port-tokens/"),
+        ("Transfer tokens", None),
+    ]
+    assert breadcrumb(manager_client.get(HISTORY_URL)) == [*inventory, ("Transfers", None)]
+    assert breadcrumb(manager_client.get(f"/inventory/transfers/{record.pk}/")) == [
+        *inventory,
+        ("Transfers", "/inventory/transfers/"),
+        (f"Transfer #{record.pk}", None),
+    ]
 
 
 @pytest.mark.parametrize("url", [FORM_URL, HISTORY_URL, "/inventory/transfers/1/"])
@@ -451,6 +466,19 @@ def test_history_filter_on_a_foreign_organization_is_ignored_with_a_message(mana
 
     assert response.status_code == 200
     assert "“ORG-OTHER” is not one of your organizations; showing all of them." in text(response)
+
+
+@pytest.mark.parametrize("value", ["ORG-ACME\x00", "x" * 5000, " "])
+def test_history_filter_on_an_odd_value_shows_everything_without_a_server_error(
+    manager_client, people, east, value
+):
+    factories.make_token(people.org, "TKN-1")
+    record = move(people.manager, ["TKN-1"], "ORG-EAST")
+
+    response = manager_client.get(HISTORY_URL, {"org": value})
+
+    assert response.status_code == 200
+    assert [row.transfer.pk for row in response.context["rows"]] == [record.pk]
 
 
 def test_history_describes_many_sources_by_count(manager_client, people, east):

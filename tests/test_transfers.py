@@ -14,6 +14,7 @@ from inventory.models import (
     TransferItem,
 )
 from inventory.selectors import visible_tokens
+from inventory.transfer_history import success_message
 from inventory.transfers import (
     MAX_NOTE_LENGTH,
     MAX_TOKENS,
@@ -21,10 +22,10 @@ from inventory.transfers import (
     TransferRefused,
     parse_serials,
     review_transfer,
-    success_message,
     transfer_tokens,
 )
 from tests import factories
+from tests.helpers import org_of
 
 MANAGER = Membership.Role.MANAGER
 VIEWER = Membership.Role.VIEWER
@@ -55,10 +56,6 @@ def refused(**arguments) -> TransferRefused:
 
 def problems_by_serial(review) -> dict[str, str]:
     return {problem.serial: problem.reason for problem in review.problems}
-
-
-def org_of(token) -> str:
-    return PortToken.objects.get(pk=token.pk).organization.org_id
 
 
 # --- moving ---------------------------------------------------------------------------

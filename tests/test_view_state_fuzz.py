@@ -2,7 +2,7 @@
 operator of every column, with arbitrary match, sort, page, per_page and columns, on the
 page, the export and the transfer form's "all matching" selection.
 
-The operators come from the code's own table (`filtering.OPERATORS`), so an operator added
+The operators come from the code's own table (`viewstate.OPERATORS`), so an operator added
 there is thrown at too.
 """
 
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from inventory.columns import COLUMNS
 from inventory.dbfunctions import PACIFIC
-from inventory.filtering import MAX_FILTERS, OPERATORS
 from inventory.models import ExportLog
+from inventory.viewstate import MAX_FILTERS, OPERATORS
 from tests import factories
 from tests.factories import utc
 

@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from inventory import exports
 from inventory.columns import COLUMNS_BY_KEY
+from inventory.exports import xlsx, xlsx_cells
 from tests import factories
 
 URL = reverse("inventory:port_tokens_export")
@@ -192,12 +193,12 @@ def test_a_character_that_counts_two_is_never_cut_in_half():
 def xlsx_of(rows: list[list], keys: list[str]) -> bytes:
     """The XLSX file the export writes for these rows of stored values."""
     columns = [COLUMNS_BY_KEY[key] for key in keys]
-    writers = exports._cell_writers(columns)
+    writers = xlsx_cells.cell_writers(columns)
     cells = (
         "".join(write(value) for write, value in zip(writers, row, strict=True)).encode()
         for row in rows
     )
-    return b"".join(exports._xlsx_pieces(cells, columns))
+    return b"".join(xlsx.xlsx_pieces(cells, columns))
 
 
 def test_over_long_texts_are_cut_with_a_mark_and_the_file_opens_in_every_reader():

@@ -7,32 +7,27 @@ template plain values: every link on the page is built here from the one view st
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from inventory.columns import COLUMNS, COLUMNS_BY_KEY
-from inventory.filtering import (
+from inventory.filtering import is_status_filter, matching_count, status_counts, with_status
+from inventory.models import PortToken
+from inventory.preferences import clear_column_choice, save_column_choice, saved_column_keys
+from inventory.selectors import matching_tokens, organizations_with_token_counts, visible_tokens
+from inventory.tables import page_of_tokens, port_token_table
+from inventory.transfers import MAX_TOKENS
+from inventory.viewstate import (
     MAX_FILTERS,
-    OPERATOR_LABELS,
+    OPERATORS,
     PER_PAGE_CHOICES,
     TEMPORAL_OPERATORS,
     form_redirect,
-    is_status_filter,
-    matching_count,
     parse_view_state,
     query_items_except,
-    status_counts,
-    with_status,
 )
-from inventory.models import Membership, PortToken
-from inventory.preferences import clear_column_choice, save_column_choice, saved_column_keys
-from inventory.selectors import matching_tokens, visible_organizations, visible_tokens
-from inventory.tables import page_of_tokens, port_token_table
 
-#: "Select all N matching" is offered up to the most tokens one transfer may move.
-SELECT_ALL_MATCHING_LIMIT = 10_000
 #: Rows the filter builder shows in total without JavaScript (filled ones included).
 BUILDER_ROWS_WITHOUT_JS = 3
 EXPORT_LINKS = (
@@ -65,11 +60,11 @@ def port_token_list(request):
         "state": state,
         "page": page,
         "piece_messages": _messages_by_piece(state),
-        "total_display": f"{page.count:,}",
-        "start_display": f"{page.start_index:,}",
-        "end_display": f"{page.end_index:,}",
-        "num_pages_display": f"{page.num_pages:,}",
-        "table": port_token_table(page, state) if page.rows else None,
+        "total_display": f"{page.paginator.count:,}",
+        "start_display": f"{page.start_index():,}",
+        "end_display": f"{page.end_index():,}",
+        "num_pages_display": f"{page.paginator.num_pages:,}",
+        "table": port_token_table(page, state) if page.object_list else None,
         "status_summary": _status_summary(state, counts),
         "status_all_url": (
             "?" + state.query_string(filters=with_status(state, None), page=None)
@@ -99,7 +94,8 @@ def port_token_list(request):
             + "?"
             + urlencode([("all_matching", "1"), *state.query_items(page=None, per_page=None)])
         ),
-        "select_all_limit": SELECT_ALL_MATCHING_LIMIT,
+        # "Select all N matching" is offered up to the most tokens one transfer may move.
+        "select_all_limit": MAX_TOKENS,
     }
     return render(request, "inventory/port_tokens.html", context)
 
@@ -181,7 +177,8 @@ def _builder_row(position: int, key: str, op: str, value: str) -> dict:
     # that the script can offer them again when the field changes to a date column.
     temporal = column is None or column.is_temporal
     ops = [
-        (o, label, not temporal and o in TEMPORAL_OPERATORS) for o, label in OPERATOR_LABELS.items()
+        (key, operator.label, not temporal and operator.dates_only)
+        for key, operator in OPERATORS.items()
     ]
     return {
         "position": position,
@@ -190,7 +187,7 @@ def _builder_row(position: int, key: str, op: str, value: str) -> dict:
         "value": value,
         "errors": [],
         "key_known": column is not None,
-        "op_known": op in OPERATOR_LABELS,
+        "op_known": op in OPERATORS,
         "temporal": column is not None and column.is_temporal,
         "ops": ops,
     }
@@ -214,10 +211,10 @@ def _page_links(state, page) -> dict:
         return "?" + state.query_string(page=number)
 
     return {
-        "first": link(1) if page.has_previous else None,
-        "previous": link(page.number - 1) if page.has_previous else None,
-        "next": link(page.number + 1) if page.has_next else None,
-        "last": link(page.num_pages) if page.has_next else None,
+        "first": link(1) if page.has_previous() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "last": link(page.paginator.num_pages) if page.has_next() else None,
     }
 
 
@@ -236,21 +233,6 @@ def _export_links(query: str) -> list[dict]:
 # --- Organizations -------------------------------------------------------------------------
 
 
-def organizations_with_token_counts(user):
-    """The user's organizations with their role and token counts per status, in one
-    aggregated query."""
-    role = Membership.objects.filter(user=user, organization=OuterRef("pk")).values("role")[:1]
-    counts = {
-        status.lower(): Count("tokens", filter=Q(tokens__status=status))
-        for status in PortToken.Status.values
-    }
-    return (
-        visible_organizations(user)
-        .annotate(role=Subquery(role), total=Count("tokens"), **counts)
-        .order_by("name", "org_id")
-    )
-
-
 def organization_list(request):
     table_url = reverse("inventory:port_tokens")
     organizations = []
@@ -259,7 +241,7 @@ def organization_list(request):
         organizations.append(
             {
                 "org": organization,
-                "role": Membership.Role(organization.role).label if organization.role else None,
+                "role": organization.role_label,
                 "url": f"{table_url}?{urlencode([org_filter])}",
                 "total_display": f"{organization.total:,}",
                 "statuses": [

@@ -1,4 +1,6 @@
-"""Transfer pages. Thin: parse the request, call inventory.transfers, render."""
+"""Transfer pages. Thin: parse the request, ask the access module (inventory.selectors),
+the transfer service (inventory.transfers) and the history (inventory.transfer_history),
+render."""
 
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -6,31 +8,32 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from inventory.forms import TransferFilterForm, TransferForm
+from inventory.filtersets import TransferHistoryFilter
+from inventory.forms import TransferForm
 from inventory.models import Transfer
 from inventory.selectors import (
     OrganizationLabel,
     managed_organizations,
     organization_names,
-    visible_organizations,
+    transfer_for_user,
+    transfer_items,
+)
+from inventory.transfer_history import (
+    describe_sources,
+    source_names,
+    success_message,
+    table_link_items,
 )
 from inventory.transfers import (
     MAX_TOKENS,
     TransferRefused,
-    describe_sources,
     preselect_serials,
     review_transfer,
-    source_names,
-    success_message,
-    table_link_items,
-    transfer_history,
-    transfer_items,
     transfer_tokens,
-    visible_transfers,
 )
 
 HISTORY_PER_PAGE = 25
@@ -107,15 +110,9 @@ class HistoryRow(NamedTuple):
 
 
 def transfer_list(request):
-    organizations = list(visible_organizations(request.user).order_by("name", "org_id"))
-    filter_form = TransferFilterForm(request.GET, organizations=organizations)
-    organization = None
-    if filter_form.is_valid() and filter_form.cleaned_data["org"]:
-        chosen = filter_form.cleaned_data["org"]
-        organization = next(org for org in organizations if org.org_id == chosen)
-    page = Paginator(transfer_history(request.user, organization), HISTORY_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    history = TransferHistoryFilter(request.GET, user=request.user)
+    organization = history.organization
+    page = Paginator(history.qs, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     reader = organization_names(request.user)
     names = source_names((record.pk for record in page if record.source_count <= 2), reader)
     rows = [
@@ -130,7 +127,7 @@ def transfer_list(request):
         request,
         "inventory/transfer_list.html",
         {
-            "filter_form": filter_form,
+            "filter_form": history.form,
             "organization": organization,
             "page": page,
             "rows": rows,
@@ -140,9 +137,7 @@ def transfer_list(request):
 
 
 def transfer_detail(request, pk):
-    record = get_object_or_404(
-        visible_transfers(request.user).select_related("created_by", "to_organization"), pk=pk
-    )
+    record = transfer_for_user(request.user, pk)
     reader = organization_names(request.user)
     items = transfer_items(record, request.user, reader=reader)
     page = Paginator(items, DETAIL_PER_PAGE).get_page(request.GET.get("page"))
@@ -158,6 +153,7 @@ def transfer_detail(request, pk):
         "inventory/transfer_detail.html",
         {
             "transfer": record,
+            "page_title": f"Transfer #{record.pk}",
             "sources": source_names([record.pk], reader).get(record.pk, []),
             "destination": reader.label(record.to_organization),
             "page": page,

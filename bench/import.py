@@ -1,0 +1,216 @@
+"""Benchmark of `import_tokens` on a 100,000-row CSV, run by hand (not in CI).
+
+    DATABASE_URL=sqlite:////tmp/import_bench.sqlite3 .venv/bin/python bench/import.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pt_bench_import .venv/bin/python \\
+        bench/import.py [--tokens 100000] [--files /tmp/import_bench_files]
+
+The files are made once and reused (`--files`): `seed_demo --tokens N` in a throwaway
+SQLite database, written out as CSV with the 25 labels and the shown text of every
+column (formula-looking text neutralized, as the export does): `tokens.csv`, and
+`changed.csv`, the same tokens with every Renewal Owner and Station Name changed.
+
+Then three imports into the configured database (created if it is a missing PostgreSQL
+database, migrated, its inventory emptied first; it must hold no transfer history), each
+in a fresh child process so that its peak memory is its own:
+
+- create: `tokens.csv` into the empty inventory (every row inserted);
+- update: `changed.csv` (every token and station updated);
+- unchanged: `changed.csv` again (every row read and compared, nothing written).
+
+Printed per import: rows, seconds, rows/s, the CPU seconds of the importing process (on
+SQLite the database's work too; other programs on a shared machine inflate only the wall
+time) and its peak resident set size (ru_maxrss: C buffers included, no slowdown as with
+tracemalloc).
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "porttokens.settings")
+os.environ.setdefault("DEBUG", "1")
+
+IMPORTS = [("create", "tokens.csv"), ("update", "changed.csv"), ("unchanged", "changed.csv")]
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def ensure_database() -> None:
+    """Create the configured PostgreSQL database when it does not exist yet."""
+    setup_django()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    # The server's maintenance database, which Django's test runner creates databases from.
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+            print(f"created database {name}")
+
+
+# --- the files: seeded in a throwaway SQLite database, written as the export shows them --
+
+
+def write_files(tokens: int, folder: Path) -> None:
+    """Runs in a child whose DATABASE_URL is a throwaway SQLite file."""
+    setup_django()
+    from django.core.management import call_command
+
+    from inventory.columns import COLUMNS
+    from inventory.demo import seed_demo
+    from inventory.models import PortToken
+    from inventory.spreadsheet import neutralize
+
+    call_command("migrate", verbosity=0)
+    seed_demo(tokens=tokens)
+    rows = PortToken.objects.order_by("serial").values_list(*(c.path for c in COLUMNS))
+    keys = [column.key for column in COLUMNS]
+    with (
+        open(folder / "tokens.csv", "w", newline="", encoding="utf-8") as original,
+        open(folder / "changed.csv", "w", newline="", encoding="utf-8") as changed,
+    ):
+        writers = csv.writer(original), csv.writer(changed)
+        for writer in writers:
+            writer.writerow([column.label for column in COLUMNS])
+        for row in rows.iterator(chunk_size=5000):
+            shown = {
+                key: neutralize(column.format(value))
+                for key, column, value in zip(keys, COLUMNS, row, strict=True)
+            }
+            writers[0].writerow(shown.values())
+            shown["renewal_owner"] = f"renewals+{shown['token_sn']}@example.com"
+            if shown["station_sn"]:
+                shown["station_name"] = f"Renamed {shown['station_sn']}"
+            writers[1].writerow(shown.values())
+
+
+def ensure_files(tokens: int, folder: Path) -> None:
+    if all((folder / name).exists() for _, name in IMPORTS):
+        print(f"reusing the files in {folder}")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="import-bench-source-") as scratch:
+        environment = {**os.environ, "DATABASE_URL": f"sqlite:///{scratch}/source.sqlite3"}
+        command = [sys.executable, __file__, "--write-files", str(folder), "--tokens", str(tokens)]
+        subprocess.run(command, env=environment, check=True)
+    print(f"wrote {tokens:,} rows to {folder} in {time.perf_counter() - started:.0f} s")
+
+
+# --- the database: emptied before the first import ----------------------------------------
+
+
+def empty_inventory() -> None:
+    setup_django()
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if apps.get_model("inventory", "Transfer").objects.exists():
+        sys.exit("The database holds a transfer history (append-only): use another database.")
+    # Referencing tables first; plain DELETE, as the history's triggers refuse TRUNCATE.
+    names = ["PortToken", "Evse", "Station", "Order", "Customer", "CloudPlanPart", "Organization"]
+    with connection.cursor() as cursor:
+        for name in names:
+            table = apps.get_model("inventory", name)._meta.db_table
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+    vacuum()
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "VACUUM")
+
+
+# --- one import, in a child ----------------------------------------------------------------
+
+
+def measure_import(path: Path) -> None:
+    setup_django()
+    from django.conf import settings
+
+    from inventory.importing import import_tokens
+
+    # As in production: with DEBUG on, Django keeps the text of every query it runs.
+    settings.DEBUG = False
+
+    started, started_cpu = time.perf_counter(), time.process_time()
+    result = import_tokens(path=path)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    vacuum()  # the next import starts from a tidy table, as it would a day later
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tokens = result.tokens
+    print(
+        json.dumps(
+            {
+                "rows": tokens.total,
+                "seconds": seconds,
+                "cpu": cpu,
+                "peak_mb": peak,
+                "created": tokens.created,
+                "updated": tokens.updated,
+                "unchanged": tokens.unchanged,
+            }
+        )
+    )
+
+
+def run_child(*arguments: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, *arguments], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tokens", type=int, default=100_000)
+    parser.add_argument("--files", type=Path, default=Path("/tmp/import_bench_files"))
+    parser.add_argument("--write-files", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--empty", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.write_files:
+        return write_files(options.tokens, options.write_files)
+    if options.measure:
+        return measure_import(options.measure)
+    if options.empty:
+        return empty_inventory()
+
+    ensure_files(options.tokens, options.files)
+    ensure_database()
+    subprocess.run([sys.executable, __file__, "--empty"], check=True)
+    print(
+        f"\n{'import':<10} {'rows':>9} {'s':>7} {'rows/s':>8} {'cpu s':>7} {'peak MB':>8}  tokens"
+    )
+    for name, file_name in IMPORTS:
+        line = run_child("--measure", str(options.files / file_name))
+        print(
+            f"{name:<10} {line['rows']:>9,} {line['seconds']:>7.1f} "
+            f"{line['rows'] / line['seconds']:>8,.0f} {line['cpu']:>7.1f} {line['peak_mb']:>8.0f}  "
+            f"{line['created']:,} created, {line['updated']:,} updated, "
+            f"{line['unchanged']:,} unchanged"
+        )
+
+
+if __name__ == "__main__":
+    main()
