@@ -5,7 +5,7 @@ database must produce that text itself; filtering in Python would not scale. Pos
 does it with `to_char(... AT TIME ZONE ...)` and `lower()`. SQLite has no time zones and
 its LOWER/LIKE fold only ASCII, so on SQLite we register two small Python functions; for
 speed, SQLite computes Pacific Time itself from 2007 on, when one rule of daylight saving
-time holds (see `SQLITE_PACIFIC_OFFSET`), and calls Python only for earlier moments.
+time holds (see `sqlite_pacific_offset`), and calls Python only for earlier moments.
 
 `date_text` and `timestamp_text` are the one place Python writes a shown date or
 timestamp (the table, the CSV and XLSX exports, the SQLite functions): always with a
@@ -126,7 +126,7 @@ class PacificTimestampText(Func):
         # row and every filter is what made many timestamp filters slow (about 3 us a
         # call against 0.6 us), so SQLite computes the text itself wherever the offset
         # follows one rule, and asks Python only for earlier (rare) moments.
-        return sqlite_template(_SQLITE_PACIFIC_TEXT, compiler, self.source_expressions[0])
+        return sqlite_pacific_text(column_sql(compiler, self.source_expressions[0])), ()
 
 
 # From 2007 on, Pacific daylight saving time runs from the second Sunday of March at 2:00
@@ -136,31 +136,45 @@ class PacificTimestampText(Func):
 # the Sunday need computing. The literals are not numbers, so SQLite compares them as text
 # with the stored value (a column of numeric affinity would turn '2007' into a number).
 SQLITE_RULE_FROM = "2007-01-01 00:00:00"
-#: Hours to subtract from a stored UTC moment `{u}` (from SQLITE_RULE_FROM on) to get
-#: Pacific Time: 7 or 8.
-SQLITE_PACIFIC_OFFSET = (
-    "CASE WHEN substr({u}, 6, 5) >= '03-15' AND substr({u}, 6, 5) < '11-01' THEN 7 "
-    "WHEN substr({u}, 6, 5) < '03-08' OR substr({u}, 6, 5) >= '11-08' THEN 8 "
-    "WHEN substr({u}, 6, 2) = '03' THEN CASE "
-    "WHEN {u} >= date(substr({u}, 1, 4) || '-03-08', 'weekday 0') || ' 10:00' THEN 7 ELSE 8 END "
-    "WHEN {u} >= date(substr({u}, 1, 4) || '-11-01', 'weekday 0') || ' 09:00' THEN 8 ELSE 7 END"
-)
-_SQLITE_PACIFIC_TEXT = (
-    f"CASE WHEN {{u}} >= '{SQLITE_RULE_FROM}' THEN "
-    # Whole seconds: SQLite rounds to milliseconds, which could carry into the minute.
-    # '%%' is how a query with parameters spells '%' (Django's SQLite backend).
-    "strftime('%%Y-%%m-%%d %%H:%%M', substr({u}, 1, 19), "
-    f"'-' || ({SQLITE_PACIFIC_OFFSET}) || ' hours') "
-    "WHEN {u} IS NULL THEN NULL "
-    "ELSE pt_pacific_text({u}) END"
-)
 
 
-def sqlite_template(template: str, compiler, expression) -> tuple[str, tuple]:
-    """`template` with every `{u}` replaced by the compiled `expression`, and the
-    expression's parameters repeated as often."""
+def sqlite_pacific_offset(utc: str) -> str:
+    """SQL for the hours to subtract from the stored UTC text `utc` (an SQL expression,
+    from SQLITE_RULE_FROM on) to get Pacific Time: 7 or 8."""
+    month_day = f"substr({utc}, 6, 5)"
+    year = f"substr({utc}, 1, 4)"
+    return (
+        f"CASE WHEN {month_day} >= '03-15' AND {month_day} < '11-01' THEN 7 "
+        f"WHEN {month_day} < '03-08' OR {month_day} >= '11-08' THEN 8 "
+        f"WHEN substr({utc}, 6, 2) = '03' THEN CASE "
+        f"WHEN {utc} >= date({year} || '-03-08', 'weekday 0') || ' 10:00' THEN 7 ELSE 8 END "
+        f"WHEN {utc} >= date({year} || '-11-01', 'weekday 0') || ' 09:00' THEN 8 ELSE 7 END"
+    )
+
+
+def sqlite_pacific_text(utc: str) -> str:
+    """SQL for the shown Pacific text of the stored UTC text `utc` (an SQL expression)."""
+    return (
+        f"CASE WHEN {utc} >= '{SQLITE_RULE_FROM}' THEN "
+        # Whole seconds: SQLite rounds to milliseconds, which could carry into the minute.
+        # '%%' is how a query with parameters spells '%' (Django's SQLite backend).
+        f"strftime('%%Y-%%m-%%d %%H:%%M', substr({utc}, 1, 19), "
+        f"'-' || ({sqlite_pacific_offset(utc)}) || ' hours') "
+        f"WHEN {utc} IS NULL THEN NULL "
+        f"ELSE pt_pacific_text({utc}) END"
+    )
+
+
+def column_sql(compiler, expression) -> str:
+    """The compiled SQL of a column `expression`, bracketed, for SQL built around it.
+
+    Such SQL names the column several times; a column compiles without parameters, and
+    an expression that needs some is refused rather than given them in the wrong places.
+    """
     sql, params = compiler.compile(expression)
-    return template.replace("{u}", f"({sql})"), tuple(params) * template.count("{u}")
+    if params:
+        raise ValueError(f"{expression!r} compiles with parameters; pass a plain column.")
+    return f"({sql})"
 
 
 class DateText(Func):

@@ -11,10 +11,10 @@ from django.db.models import BooleanField, Func, Value
 from django.db.models.functions import StrIndex
 
 from inventory.dbfunctions import (
-    SQLITE_PACIFIC_OFFSET,
     SQLITE_RULE_FROM,
     PacificTimestampText,
-    sqlite_template,
+    column_sql,
+    sqlite_pacific_offset,
 )
 
 # --- the value's shape ----------------------------------------------------------------
@@ -122,15 +122,15 @@ def placements(value: str) -> list[Placement]:
     return found
 
 
-def _in_hours(hours) -> str:
-    """SQL true when the UTC hour of `{u}` is one of `hours`."""
+def _in_hours(utc: str, hours) -> str:
+    """SQL true when the UTC hour of the stored text `utc` is one of `hours`."""
     ordered = sorted(hours)
     if len(ordered) == 24:
         return ""
     if len(ordered) > 2 and ordered[-1] - ordered[0] == len(ordered) - 1:
-        return f"substr({{u}}, 12, 2) BETWEEN '{ordered[0]:02d}' AND '{ordered[-1]:02d}'"
+        return f"substr({utc}, 12, 2) BETWEEN '{ordered[0]:02d}' AND '{ordered[-1]:02d}'"
     listed = ", ".join(f"'{hour:02d}'" for hour in ordered)
-    return f"substr({{u}}, 12, 2) IN ({listed})"
+    return f"substr({utc}, 12, 2) IN ({listed})"
 
 
 def _text_is(text: str, pattern: str) -> str:
@@ -144,8 +144,8 @@ def _text_is(text: str, pattern: str) -> str:
     return f"substr({text}, 1, {len(pattern)}) GLOB '{pattern}'"
 
 
-def _sqlite_placement(placement: Placement) -> str:
-    """SQL true when the stored UTC text `{u}` (from SQLITE_RULE_FROM on) shows the value
+def _sqlite_placement(utc: str, placement: Placement) -> str:
+    """SQL true when the stored UTC text `utc` (from SQLITE_RULE_FROM on) shows the value
     placed so.
 
     Each UTC hour says, for each of the two offsets, which Pacific hour it is and whether
@@ -166,15 +166,16 @@ def _sqlite_placement(placement: Placement) -> str:
     # Per day: a cheap test to make first, and a dear one to make after the hour's.
     day_tests = {"same": ("", ""), "before": ("", "")}
     if date is not None:
-        day_tests["same"] = (_text_is("{u}", date), "")
+        day_tests["same"] = (_text_is(utc, date), "")
         day_tests["before"] = (
-            _next_day_could_be(date),
-            _text_is("date(substr({u}, 1, 10), '-1 day')", date),
+            _next_day_could_be(utc, date),
+            _text_is(f"date(substr({utc}, 1, 10), '-1 day')", date),
         )
 
     def branch(utc_hours, day: str) -> str:
         cheap, dear = day_tests[day]
-        return " AND ".join(test for test in (cheap, _in_hours(utc_hours), dear) if test) or "1"
+        tests = (cheap, _in_hours(utc, utc_hours), dear)
+        return " AND ".join(test for test in tests if test) or "1"
 
     branches = []
     for day in ("same", "before"):
@@ -191,11 +192,12 @@ def _sqlite_placement(placement: Placement) -> str:
                 if (chosen := {h for h, by in split.items() if by.get(offset) == day})
             ]
             per_offset.append(" OR ".join(tests) or "0")
+        moment_offset = sqlite_pacific_offset(utc)
         branches.append(
-            f"{_in_hours(split)} AND ((({SQLITE_PACIFIC_OFFSET}) = 7 AND ({per_offset[0]})) "
-            f"OR (({SQLITE_PACIFIC_OFFSET}) = 8 AND ({per_offset[1]})))"
+            f"{_in_hours(utc, split)} AND ((({moment_offset}) = 7 AND ({per_offset[0]})) "
+            f"OR (({moment_offset}) = 8 AND ({per_offset[1]})))"
         )
-    tests = [f"substr({{u}}, 15, 2) GLOB '{placement.minute}'"] if placement.minute else []
+    tests = [f"substr({utc}, 15, 2) GLOB '{placement.minute}'"] if placement.minute else []
     if not branches:
         tests.append("0")
     elif "1" not in branches:
@@ -203,20 +205,20 @@ def _sqlite_placement(placement: Placement) -> str:
     return " AND ".join(tests) or "1"
 
 
-def _next_day_could_be(date_pattern: str) -> str:
-    """A cheap test that the UTC day `{u}` may follow a Pacific day of this pattern, or ''
+def _next_day_could_be(utc: str, date_pattern: str) -> str:
+    """A cheap test that the UTC day of `utc` may follow a Pacific day of this pattern, or ''
     when the pattern fixes neither the day nor the month."""
     day_digits, month_digits = date_pattern[8:10], date_pattern[5:7]
     if day_digits != "??":
         days_ = [d for d in range(1, 32) if _digits_match(day_digits, d)]
         following = {d + 1 for d in days_ if d < 31} | ({1} if max(days_) >= 28 else set())
         listed = ", ".join(f"'{d:02d}'" for d in sorted(following))
-        return f"substr({{u}}, 9, 2) IN ({listed})"
+        return f"substr({utc}, 9, 2) IN ({listed})"
     if month_digits != "??":
         months = [m for m in range(1, 13) if _digits_match(month_digits, m)]
         following = set(months) | {m % 12 + 1 for m in months}
         listed = ", ".join(f"'{m:02d}'" for m in sorted(following))
-        return f"substr({{u}}, 6, 2) IN ({listed})"
+        return f"substr({utc}, 6, 2) IN ({listed})"
     return ""
 
 
@@ -241,15 +243,15 @@ class ShownTimestampContains(Func):
         return f"({sql} > 0)", params
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        placed = " OR ".join(f"({_sqlite_placement(p)})" for p in self.placements)
+        utc = column_sql(compiler, self.source_expressions[0])
+        placed = " OR ".join(f"({_sqlite_placement(utc, p)})" for p in self.placements)
         # Before SQLITE_RULE_FROM (and for NULL), the formatted text decides. The value
         # fits the shown text, so it holds only digits, '-', ':' and ' ': a safe literal.
         assert set(self.value) <= _LITERAL_SAFE
         # No CASE around the tests: SQLite (3.40) stops early in AND and OR only where
         # they decide a WHERE clause, not where they compute a value such as a CASE's.
-        formatted = f"instr(pt_pacific_text({{u}}), '{self.value}') > 0"
-        template = (
-            f"(({{u}} >= '{SQLITE_RULE_FROM}' AND ({placed})) "
-            f"OR ({{u}} < '{SQLITE_RULE_FROM}' AND {formatted}))"
-        )
-        return sqlite_template(template, compiler, self.source_expressions[0])
+        formatted = f"instr(pt_pacific_text({utc}), '{self.value}') > 0"
+        return (
+            f"(({utc} >= '{SQLITE_RULE_FROM}' AND ({placed})) "
+            f"OR ({utc} < '{SQLITE_RULE_FROM}' AND {formatted}))"
+        ), ()
