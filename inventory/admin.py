@@ -10,6 +10,7 @@ from inventory.models import (
     Order,
     Organization,
     PortToken,
+    SavedView,
     Station,
     Transfer,
     TransferItem,
@@ -123,4 +124,34 @@ class TransferItemAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportLog)
 class ExportLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "file_format", "scope", "row_count", "query_string"]
+    """The export log, for auditors: read-only, how each export ended and why."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "file_format",
+        "scope",
+        "row_count",
+        "outcome",
+        "failure",
+        "completed_at",
+        "query_string",
+    ]
+    list_filter = ["outcome", "file_format", "scope"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(ReadOnlyAdmin):
+    """Saved views are their owners' to change (on the site, under the rules of
+    inventory.saved_views); an administrator may list them and delete one."""
+
+    list_display = ["name", "owner", "shared_with", "is_default", "updated_at", "query"]
+    list_filter = ["is_default", "shared_with"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner", "shared_with"]
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)

@@ -39,6 +39,12 @@ class Column:
     def is_temporal(self) -> bool:
         return self.kind in (Kind.TIMESTAMP, Kind.DATE)
 
+    @property
+    def short_label(self) -> str:
+        """The label without its qualifiers, for a sentence: 'Plan End Date' for 'Plan End
+        Date / Auto Renew On (Pacific Time)'."""
+        return self.label.split(" / ")[0].removesuffix(" (Pacific Time)")
+
     def display_expression(self):
         """A database expression giving exactly the text the table shows (NULL if empty)."""
         field = F(self.path)

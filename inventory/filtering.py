@@ -2,23 +2,34 @@
 database.
 
 `filter_tokens` applies the state's filters (compared with the shown text, case-folded;
-`inventory.temporal` answers date questions without it), `ordering` is the table's ORDER
-BY, and `status_counts`/`matching_count` give the status summary and the total in one
-grouped query. `with_status`/`is_status_filter` say how a status summary link changes the
-filters.
+`inventory.temporal` answers date questions without it) and its quick search
+(`search_condition`), `ordering` is the table's ORDER BY, and
+`status_counts`/`matching_count` give the status summary and the total in one grouped
+query. `with_status`/`is_status_filter` say how a status summary link changes the
+filters; `value_counts` gives the values of a column with few of them, for the filter
+builder's "is any of" checkboxes.
 """
 
+import json
 from dataclasses import replace
 
-from django.db.models import Count, F, Q, QuerySet, Value
-from django.db.models.functions import Lower, NullIf, StrIndex
+from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Lower, NullIf, StrIndex, Substr
 from django.db.models.lookups import Exact, GreaterThan
 
 from inventory import temporal
-from inventory.columns import COLUMNS_BY_KEY, Column, Kind
+from inventory.columns import COLUMNS, COLUMNS_BY_KEY, Column, Kind
 from inventory.dbfunctions import Fold, fold_text
 from inventory.models import PortToken
 from inventory.viewstate import Filter, ViewState
+
+#: What the quick search looks in: every column but the dates, the timestamps and Term.
+SEARCH_COLUMNS = tuple(column for column in COLUMNS if column.kind is Kind.TEXT)
+#: Columns whose values are unique keys: an "is any of" list of values without letters
+#: (numeric serials) compares them as stored, which their unique index answers.
+KEY_COLUMN_KEYS = frozenset(
+    ("token_sn", "part_no", "org_id", "evse_id", "station_sn", "sales_order", "customer_id")
+)
 
 
 def _is_empty(column: Column) -> Q:
@@ -50,6 +61,63 @@ def _contains(column: Column, value: str) -> Q:
     return Q(GreaterThan(StrIndex(_folded(column, value), Value(fold_text(value))), 0))
 
 
+class InList(Func):
+    """True when `expression` equals one of `items`, given as ONE query parameter (an
+    array on PostgreSQL, a JSON list on SQLite), so a list of 10,000 serials never meets
+    the databases' limits on the number of parameters. `db_type` is the items' SQL type."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, items: list[str], db_type: str = "text"):
+        super().__init__(expression)
+        self.items = list(items)
+        self.db_type = db_type
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} = ANY(%s::{self.db_type}[]))", (*params, self.items)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} IN (SELECT value FROM json_each(%s)))", (*params, json.dumps(self.items))
+
+
+def _statuses(values: list[str]) -> Q:
+    """Tokens whose status is one of `values` (compared case-folded). Statuses are a
+    closed set: compared exactly, so the status index is used."""
+    wanted = {fold_text(value) for value in values}
+    chosen = [status for status in PortToken.Status.values if fold_text(status) in wanted]
+    return Q(status__in=chosen) if chosen else temporal.NOTHING
+
+
+def _any_of(column: Column, items: list[str]) -> Q:
+    """`in`: the field equals one of `items` under the rules of `is` (viewstate has made
+    each item a day on date and timestamp columns: a whole Pacific day)."""
+    if column.key == "status":
+        return _statuses(items)
+    if column.kind is Kind.DATE:
+        return Q(InList(F(column.path), items, "date"))
+    if column.kind is Kind.TIMESTAMP:
+        days = [temporal.parse_day(item) for item in items]
+        answered = temporal.any_day(column, days)
+        if answered is not None:
+            return answered
+        day_text = Substr(column.display_expression(), 1, 10)
+        return Q(InList(day_text, sorted(day.isoformat() for day in days)))
+    if column.key in KEY_COLUMN_KEYS and all(_caseless(item) for item in items):
+        return Q(InList(F(column.path), items))
+    # Case-folded text has no index: one pass over the user's tokens, each compared with
+    # the list by a hash lookup (PostgreSQL hashes `= ANY` of a constant array; SQLite
+    # builds an index for `IN (SELECT ...)`), however long the list.
+    folded = _folded(column, "".join(items))
+    return Q(InList(folded, [fold_text(item) for item in items]))
+
+
+def _caseless(text: str) -> bool:
+    """True when folding cannot change `text` nor make another text equal to it."""
+    return text == text.lower() == text.upper()
+
+
 def filter_condition(f: Filter) -> Q:
     """The Q for one valid filter. Comparisons are with the shown text, case-folded;
     on date and timestamp columns `inventory.temporal` answers what it can without it."""
@@ -58,33 +126,51 @@ def filter_condition(f: Filter) -> Q:
         return _contains(column, value)
     if op == "not_contains":
         return _is_empty(column) | ~_contains(column, value)
-    if op == "is" and value == "":
+    if op == "empty" or (op == "is" and value == ""):
         return _is_empty(column)
+    if op == "not_empty":
+        return ~_is_empty(column)
+    if op == "in":
+        return _any_of(column, f.items)
+    if op == "between":
+        first, last = f.days
+        return temporal.days(column, first, temporal.next_day(last))
     if column.is_temporal:
         answered = temporal.condition(column, op, value)
         if answered is not None:
             return answered
     if op == "is":
         if column.key == "status":
-            # Statuses are a closed set: compare exactly so the status index is used.
-            for status in PortToken.Status.values:
-                if fold_text(status) == fold_text(value):
-                    return Q(status=status)
-            return temporal.NOTHING
+            return _statuses([value])
         return Q(Exact(_folded(column, value), Value(fold_text(value))))
     # before and after have a day (viewstate.parse_filter), so temporal.condition answered them
     raise ValueError(f"no query for {f.raw!r}")
 
 
+def search_condition(words: list[str]) -> Q:
+    """The quick search: every word contained, case-insensitively (as `contains`
+    compares), in at least one of the SEARCH_COLUMNS."""
+    condition = Q()
+    for word in words:
+        anywhere = Q()
+        for column in SEARCH_COLUMNS:
+            anywhere |= _contains(column, word)
+        condition &= anywhere
+    return condition
+
+
 def filter_tokens(queryset: QuerySet[PortToken], state: ViewState) -> QuerySet[PortToken]:
-    """Apply the state's valid filters, combined by its match mode."""
+    """Apply the state's valid filters, combined by its match mode, and its quick search,
+    which narrows them whatever the match mode."""
     conditions = [filter_condition(f) for f in state.filters]
-    if not conditions:
-        return queryset
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined = (combined | condition) if state.match == "any" else (combined & condition)
-    return queryset.filter(combined)
+    combined = Q()
+    if conditions:
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined = (combined | condition) if state.match == "any" else (combined & condition)
+    if state.search_words:
+        combined &= search_condition(state.search_words)
+    return queryset.filter(combined) if combined else queryset
 
 
 def ordering(state: ViewState) -> list:
@@ -146,3 +232,16 @@ def matching_count(counts: dict[str, int], state: ViewState) -> int:
         for status, count in counts.items()
         if all(value == status.lower() for value in chosen)
     )
+
+
+def value_counts(queryset: QuerySet[PortToken], column: Column, *, limit: int) -> list:
+    """(shown value, tokens) for the distinct non-empty values of `column` among
+    `queryset`, ordered by value, at most `limit` of them: ONE grouped query."""
+    grouped = (
+        queryset.exclude(_is_empty(column))
+        .order_by()
+        .values_list(column.path)
+        .annotate(n=Count("pk"))
+        .order_by(column.path)[:limit]
+    )
+    return [(column.format(value), count) for value, count in grouped]

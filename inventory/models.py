@@ -7,7 +7,8 @@ how each column is read from that join.
 from django.conf import settings
 from django.db import models
 from django.db.models import CharField, F, Func, Q, Value
-from django.db.models.lookups import Exact
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact, LessThanOrEqual
 
 #: The characters a blank identifier may consist of: spaces, tabs and line breaks, the
 #: white space people type and the transfer form splits serials on (an import trims all
@@ -335,3 +336,54 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.file_format} {self.scope} at {self.created_at}"
+
+
+#: The longest name a saved view may have (SPEC "Saved views": 1 to 100 characters).
+SAVED_VIEW_NAME_LENGTH = 100
+
+
+class SavedView(models.Model):
+    """A named table state (the table's query string), private to its owner or shared with
+    one organization. `inventory.saved_views` holds the rules: who may use, change and share
+    one. At most one of an owner's views is their default, opened by a plain visit of the
+    table; a default is always the owner's own view, so a flag on the view says it and the
+    database keeps it to one per owner."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=SAVED_VIEW_NAME_LENGTH)
+    query = models.TextField(blank=True, default="", help_text="The table's query string")
+    # A view shared with an organization that is later deleted stays its owner's: private.
+    shared_with = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shared_views",
+        help_text="Its members may use the view; empty: only its owner.",
+    )
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # "Acme" and "acme" in one menu would be two views nobody can tell apart.
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="saved_view_name_unique_per_owner"
+            ),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_default=True), name="one_default_view_per_owner"
+            ),
+            not_blank("name", "saved_view_name_not_blank"),
+            # SQLite does not enforce max_length.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("name"), SAVED_VIEW_NAME_LENGTH),
+                name="saved_view_name_length",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.owner})"

@@ -4,16 +4,18 @@ Each access question has one function here, and every page, export, command and 
 asks it rather than reading memberships itself:
 - organizations: `visible_organizations`, `managed_organizations`, `organization_names`
   (which ones a reader may see named), `organizations_with_token_counts` (with the
-  reader's role);
+  reader's role), `organization_in_view` (the one organization a view shows, if any);
 - tokens: `visible_tokens`, and `matching_tokens` (the table's filtered, sorted tokens: the
-  one token query behind the page, the export, the transfer preselection and the API);
+  one token query behind the page, the export, the transfer preselection and the API),
+  `token_for_user` (one token's page: 404 rather than a leak) and `token_transfers`;
 - transfers: `visible_transfers`, `transfer_for_user` (404 rather than a leak),
   `transfers_touching` and `transfer_items` (which moved tokens a reader may see).
+- exports: `visible_export_logs` (the export history a reader may read).
 An inactive or signed-out user may see nothing; a superuser sees everything.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from django.db.models import (
@@ -30,8 +32,15 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 
-from inventory.filtering import filter_tokens, ordering
-from inventory.models import Membership, Organization, PortToken, Transfer, TransferItem
+from inventory.filtering import filter_condition, filter_tokens, ordering
+from inventory.models import (
+    ExportLog,
+    Membership,
+    Organization,
+    PortToken,
+    Transfer,
+    TransferItem,
+)
 
 
 def _may_see_anything(user) -> bool:
@@ -224,3 +233,68 @@ def transfer_items(
     if not reader.may_name(record.to_organization_id):
         items = items.filter(from_organization_id__in=reader.member_ids)
     return items.select_related("token__part", "from_organization").order_by("token__serial")
+
+
+# --- one token and one organization ----------------------------------------------------
+
+
+def token_for_user(user, serial: str) -> PortToken:
+    """The token with this Token S/N, with everything its page shows joined in, if `user`
+    may see it.
+
+    Raises Http404 alike for a serial that does not exist and a token of an organization
+    the user is not in, so the token page never tells them apart.
+    """
+    return get_object_or_404(
+        visible_tokens(user).select_related(
+            "part", "organization", "evse__station", "order__customer"
+        ),
+        serial=serial,
+    )
+
+
+def token_transfers(user, token: PortToken) -> tuple[list[TransferItem], int]:
+    """The transfers that moved `token` which `user` may read (the transfer pages would
+    show them), newest first, as items with the transfer, who, destination and source;
+    and how many other transfers moved it: ones between organizations the user is not
+    in, whose who and note are not theirs to read."""
+    moved = TransferItem.objects.filter(token=token)
+    items = list(
+        moved.filter(transfer__in=visible_transfers(user))
+        .select_related("transfer__created_by", "transfer__to_organization", "from_organization")
+        .order_by("-transfer__created_at", "-transfer_id")
+    )
+    return items, moved.count() - len(items)
+
+
+def organization_in_view(user, state) -> Organization | None:
+    """The one organization the view state narrows the table to, if it does and the user
+    may see it: exactly one `org_id:is:` or `org_name:is:` filter, combined by AND with
+    any others (or alone), naming exactly one of the user's organizations.
+
+    The filter is matched by the table's own rule (`filter_condition`), asked of the
+    organizations rather than of the tokens, so the heading names the organization whose
+    tokens the table shows, even one that has none.
+    """
+    org_filters = [
+        f for f in state.filters if f.op == "is" and f.column.key in ("org_id", "org_name")
+    ]
+    if len(org_filters) != 1 or (state.match == "any" and len(state.filters) > 1):
+        return None
+    column = org_filters[0].column
+    on_organization = replace(column, path=column.path.removeprefix("organization__"))
+    condition = filter_condition(replace(org_filters[0], column=on_organization))
+    found = list(visible_organizations(user).filter(condition)[:2])
+    return found[0] if len(found) == 1 else None
+
+
+# --- the export log --------------------------------------------------------------------
+
+
+def visible_export_logs(user) -> QuerySet[ExportLog]:
+    """The exports a user may read in the export history: their own; everyone's for a
+    superuser. Newest first, with who exported."""
+    if not _may_see_anything(user):
+        return ExportLog.objects.none()
+    logs = ExportLog.objects.select_related("user").order_by("-created_at", "-id")
+    return logs if user.is_superuser else logs.filter(user=user)

@@ -14,6 +14,7 @@ the whole join through OFFSET.
 import django_tables2 as tables
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.urls import get_script_prefix, resolve, reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -180,6 +181,26 @@ class StatusColumn(RegistryColumn):
         return format_html('<span class="badge badge-{}">{}</span>', value.lower(), value)
 
 
+def token_url(serial: str) -> str | None:
+    """The URL of the token's page, or None for a serial whose URL is taken by a fixed
+    route (a token named "export" or "transfer")."""
+    url = reverse("inventory:token_detail", args=[serial])
+    # resolve() takes the path below the script prefix that reverse() puts in front.
+    path = url[len(get_script_prefix()) - 1 :]
+    return url if resolve(path).url_name == "token_detail" else None
+
+
+class TokenSerialColumn(RegistryColumn):
+    """Token S/N as a link to the token's page; the cell keeps its look (monospace, from
+    the column's class) and the link is one keyboard stop per row."""
+
+    def render(self, value):
+        url = token_url(value)
+        if url is None:
+            return value
+        return format_html('<a class="token-link" href="{}">{}</a>', url, value)
+
+
 class SelectColumn(tables.Column):
     """A checkbox per row for the transfer form; disabled, with the reason, when the user
     may not transfer that token."""
@@ -251,11 +272,15 @@ class PortTokenTable(tables.Table):
         return mark_safe("".join(rows))
 
 
+#: Columns whose cells are more than their text: the status badge, the link to the token.
+SPECIAL_COLUMNS = {"status": StatusColumn, "token_sn": TokenSerialColumn}
+
+
 def port_token_table(page: Page, state: ViewState) -> PortTokenTable:
     """The table for one page: the selection column, then the visible columns in order."""
     extra = []
     for position, column in enumerate(state.columns):
-        column_class = StatusColumn if column.key == "status" else RegistryColumn
+        column_class = SPECIAL_COLUMNS.get(column.key, RegistryColumn)
         extra.append((column.key, column_class(column, state, sticky=position == 0)))
     return PortTokenTable(
         page.object_list,

@@ -9,10 +9,12 @@ The calendar's edges (the one rule; `viewstate.parse_filter` and `condition` app
 - `before:0001-01-01` and `after:9999-12-31` are refused when the URL is parsed, on every
   date and timestamp column: no day comes before the first or after the last, so such a
   filter is a mistake, and the page says so next to it rather than silently showing
-  nothing. The export and the transfer form parse the same way.
+  nothing. The export and the transfer form parse the same way. A `between` range whose
+  first day comes after its last, or that lacks one of them, is refused the same way.
 - Everything else has an exact answer. A span whose end would fall after 9999-12-31
-  (`is:9999-12-31` on a timestamp, `contains:9999`, `after:9999-12-30`) runs to the end of
-  the calendar: it has a start and no end, since nothing later can be stored.
+  (`is:9999-12-31` on a timestamp, `contains:9999`, `after:9999-12-30`, `between` or `in`
+  up to that day) runs to the end of the calendar: it has a start and no end, since
+  nothing later can be stored.
 - Pacific midnight of every day from 0001-01-01 to 9999-12-31 is a moment Python can hold
   (Pacific Time is behind UTC, so its midnights fall within UTC's calendar), so no day
   boundary computed here can overflow.
@@ -42,6 +44,8 @@ from inventory.shown_text import (
     placements,
 )
 
+#: Between the two days of a `between` filter: `YYYY-MM-DD..YYYY-MM-DD`.
+RANGE_SEPARATOR = ".."
 FIRST_DAY = date.min  # 0001-01-01
 LAST_DAY = date.max  # 9999-12-31
 # From the end of Pacific local mean time (1883-11-18) on, every change of the Pacific
@@ -62,6 +66,25 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def not_a_day(text: str) -> str:
+    """What to say about a text given where a day was needed."""
+    return f"{text[:40]!r} is not a date (use YYYY-MM-DD, years 0001 to 9999)"
+
+
+def day_range(text: str) -> tuple[str, str | None]:
+    """A `between` value, `first..last` (two days, the first not after the last), as a
+    URL writes it; or, with `text`, the problem with it (a half or reversed range)."""
+    first, separator, last = (part.strip() for part in text.partition(RANGE_SEPARATOR))
+    if not separator or not first or not last:
+        return text, f"Between needs two days, as YYYY-MM-DD{RANGE_SEPARATOR}YYYY-MM-DD"
+    for part in (first, last):
+        if parse_day(part) is None:
+            return text, not_a_day(part)
+    if parse_day(first) > parse_day(last):
+        return text, f"the range is reversed: {first} comes after {last}"
+    return f"{first}{RANGE_SEPARATOR}{last}", None
 
 
 def edge_problem(op: str, day: date) -> str | None:
@@ -99,6 +122,29 @@ def days(column: Column, first: date, after_last: date | None) -> Q:
         end = None if after_last is None else pacific_day_start(after_last)
         return _between(column, pacific_day_start(first), end)
     return _between(column, first, after_last)
+
+
+#: Runs of consecutive days that `any_day` still writes as ranges of stored values.
+MAX_DAY_RUNS = 50
+
+
+def any_day(column: Column, chosen: list[date]) -> Q | None:
+    """The column's values on any of the `chosen` days (timestamps: Pacific days), as
+    one range per run of consecutive days, which the column's index answers; None when
+    the days make more than MAX_DAY_RUNS runs (then the day each value shows is compared
+    with the list instead)."""
+    runs: list[list[date]] = []
+    for day in sorted(set(chosen)):
+        if runs and next_day(runs[-1][1]) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    if len(runs) > MAX_DAY_RUNS:
+        return None
+    result = Q()
+    for first, last in runs:
+        result |= days(column, first, next_day(last))
+    return result
 
 
 def condition(column: Column, op: str, value: str) -> Q | None:

@@ -1,30 +1,37 @@
 """The table's view state: the URL's query string parsed once into a typed `ViewState`.
 
 `parse_view_state(query_dict)` validates every piece of the query string (filters, match,
-columns, sort, page, per_page). What it cannot use it ignores, keeping the rest, and
-records a `StateMessage` saying what was wrong and where, so the page can show it next to
-that piece and the export applies exactly the same rules to exactly the same state.
+the quick search `q`, columns, sort, page, per_page). What it cannot use it ignores,
+keeping the rest, and records a `StateMessage` saying what was wrong and where, so the
+page can show it next to that piece and the export applies exactly the same rules to
+exactly the same state.
 
-This module also owns the filter operators, the page sizes, the filter limit, and the
-turning of the page's plain filter-builder form into the canonical URL. What the state
-asks of the database is `inventory.filtering`'s job.
+This module also owns the filter operators (what value each takes and how a chip reads
+it) and the limits (page sizes, filters, value lengths, list items); the quick search's
+words are `inventory.quick_search`'s. What the state asks of the database is
+`inventory.filtering`'s job; the filter builder's plain form becomes a canonical URL in
+`inventory.filter_form`.
 """
 
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from datetime import date
 from urllib.parse import urlencode
 
 from inventory import temporal
 from inventory.columns import COLUMNS_BY_KEY, DEFAULT_COLUMN_KEYS, Column
+from inventory.dbfunctions import fold_text
+from inventory.quick_search import read_search, search_text
 
 
 @dataclass(frozen=True)
 class Operator:
-    """One filter operator: the words a chip reads it with, and whether it needs a date
-    column."""
+    """One filter operator: the words a chip reads it with, whether it needs a date
+    column, and what value it takes (none, one, or a `|`-separated list)."""
 
     phrase: str
     dates_only: bool = False
+    takes_value: bool = True
+    takes_list: bool = False
 
     @property
     def label(self) -> str:
@@ -32,19 +39,30 @@ class Operator:
         return self.phrase.title()
 
 
-#: The filter operators, by the key a URL names them with (`filter=key:op:value`).
+#: The filter operators, by the key a URL names them with (`filter=key:op:value`), in the
+#: order the filter builder offers them.
 OPERATORS: dict[str, Operator] = {
     "contains": Operator("contains"),
     "not_contains": Operator("does not contain"),
     "is": Operator("is"),
+    "in": Operator("is any of", takes_list=True),
+    "empty": Operator("is empty", takes_value=False),
+    "not_empty": Operator("is not empty", takes_value=False),
     "before": Operator("before", dates_only=True),
     "after": Operator("after", dates_only=True),
+    "between": Operator("between", dates_only=True),
 }
 TEMPORAL_OPERATORS = tuple(key for key, operator in OPERATORS.items() if operator.dates_only)
 PER_PAGE_CHOICES = (25, 50, 100, 250)
 DEFAULT_PER_PAGE = 50
+#: The longest value of a filter, and of each item of an `in` list.
 MAX_VALUE_LENGTH = 200
 MAX_FILTERS = 20
+#: The most items of an `in` list: a column of serials pasted from a spreadsheet.
+MAX_LIST_ITEMS = 10_000
+LIST_SEPARATOR = "|"
+#: Items of an `in` list that a chip names before saying how many more there are.
+CHIP_ITEMS = 5
 
 
 @dataclass(frozen=True)
@@ -65,11 +83,34 @@ class Filter:
     def raw(self) -> str:
         return f"{self.column.key}:{self.op}:{self.value}"
 
+    @property
+    def items(self) -> list[str]:
+        """The items of an `in` filter's list (stripped, none blank, no repeats)."""
+        return self.value.split(LIST_SEPARATOR)
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """The first and last day of a `between` filter."""
+        first, last = self.value.split(temporal.RANGE_SEPARATOR)
+        return temporal.parse_day(first), temporal.parse_day(last)
+
     def describe(self) -> str:
-        """Readable text for a chip: 'Org Name contains acme'."""
+        """Readable text for a chip: 'Org Name contains acme', 'Status is any of New,
+        Available', 'Ship Date is empty', 'Order Date between 2026-01-01 and 2026-03-31'."""
+        label = self.column.label
         if self.op == "is" and self.value == "":
-            return f"{self.column.label} is empty"
-        return f"{self.column.label} {OPERATORS[self.op].phrase} {self.value}"
+            return f"{label} is empty"
+        if self.op == "in":
+            items = self.items
+            named = ", ".join(items[:CHIP_ITEMS])
+            more = len(items) - CHIP_ITEMS
+            return f"{label} is any of {named}" + (f" and {more:,} more" if more > 0 else "")
+        if self.op == "between":
+            first, last = self.value.split(temporal.RANGE_SEPARATOR)
+            return f"{label} between {first} and {last}"
+        if not OPERATORS[self.op].takes_value:
+            return f"{label} {OPERATORS[self.op].phrase}"
+        return f"{label} {OPERATORS[self.op].phrase} {self.value}"
 
 
 @dataclass(frozen=True)
@@ -96,6 +137,9 @@ class ViewState:
     sort_given: bool = False
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    #: The quick search as used (its words, quoted where they hold spaces), and its words.
+    q: str = ""
+    search_words: list[str] = field(default_factory=list)
     messages: list[StateMessage] = field(default_factory=list)
 
     @property
@@ -112,11 +156,12 @@ class ViewState:
     def query_items(self, **overrides) -> list[tuple[str, str]]:
         """The state as query-string pairs in the SPEC format (valid pieces only).
 
-        Overrides replace one piece: filters=[...Filter], match=, columns=[...Column],
+        Overrides replace one piece: filters=[...Filter], match=, q=, columns=[...Column],
         sort='-key', page=, per_page=. A value of None drops that piece.
         """
         filters = overrides.get("filters", self.filters)
         match = overrides.get("match", self.match)
+        q = overrides.get("q", self.q)
         columns = overrides.get("columns", self.columns if self.columns_given else None)
         sort = overrides.get("sort", self.sort_param if self.sort_given else None)
         page = overrides.get("page", self.page if self.page != 1 else None)
@@ -126,6 +171,8 @@ class ViewState:
         items: list[tuple[str, str]] = [("filter", f.raw) for f in filters or []]
         if match and match != "all":
             items.append(("match", match))
+        if q:
+            items.append(("q", q))
         if columns:
             items.append(("columns", ",".join(column.key for column in columns)))
         if sort:
@@ -161,23 +208,77 @@ def parse_filter(index: int, raw: str) -> FilterRow:
     column = COLUMNS_BY_KEY.get(key)
     if column is None:
         return row(f"unknown column {key!r}")
-    if op not in OPERATORS:
+    operator = OPERATORS.get(op)
+    if operator is None:
         return row(f"unknown operator {op!r}")
-    if op in TEMPORAL_OPERATORS and not column.is_temporal:
+    if operator.dates_only and not column.is_temporal:
         return row(f"{column.label} is not a date column; {op!r} needs a date column")
+    checked, problem = _checked_value(column, op, value)
+    return row(problem) if problem else row(None, Filter(column, op, checked))
+
+
+def _checked_value(column: Column, op: str, value: str) -> tuple[str, str | None]:
+    """The filter's value as a URL writes it (stripped; `in` items and `between` days in
+    their canonical form), or the problem with it."""
+    operator = OPERATORS[op]
+    if not operator.takes_value:
+        return "", None
+    if operator.takes_list:
+        return _list_items(column, value)
     value = value.strip()
     if len(value) > MAX_VALUE_LENGTH:
-        return row(f"value is longer than {MAX_VALUE_LENGTH} characters")
+        return value, f"value is longer than {MAX_VALUE_LENGTH} characters"
+    if op == "between":
+        return temporal.day_range(value)
     if value == "" and op != "is":
-        return row(f"{OPERATORS[op].phrase} needs a value")
-    if op in TEMPORAL_OPERATORS:
+        return value, _needs_value(op)
+    if operator.dates_only:
         day = temporal.parse_day(value)
         if day is None:
-            return row(f"{value!r} is not a date (use YYYY-MM-DD, years 0001 to 9999)")
-        problem = temporal.edge_problem(op, day)
-        if problem:
-            return row(problem)
-    return row(None, Filter(column, op, value))
+            return value, temporal.not_a_day(value)
+        return value, temporal.edge_problem(op, day)
+    return value, None
+
+
+#: What a blank value should have been, where another operator is what was meant.
+_BLANK_VALUE_HINTS = {
+    "contains": "; to find empty fields use Is Empty",
+    "not_contains": "; to find fields that are not empty use Is Not Empty",
+}
+
+
+def _needs_value(op: str) -> str:
+    what = "a day (YYYY-MM-DD)" if OPERATORS[op].dates_only else "a value"
+    return f"{OPERATORS[op].label} needs {what}{_BLANK_VALUE_HINTS.get(op, '')}"
+
+
+def _list_items(column: Column, value: str) -> tuple[str, str | None]:
+    """An `in` list with its items stripped, blank ones and repeats (ignoring case)
+    dropped; or the problem with the list."""
+    label = OPERATORS["in"].label
+    if len(value) > MAX_LIST_ITEMS * (MAX_VALUE_LENGTH + 1):
+        return value, f"{label} takes at most {MAX_LIST_ITEMS:,} values"
+    items: dict[str, str] = {}
+    for item in value.split(LIST_SEPARATOR):
+        item = item.strip()
+        if item:
+            items.setdefault(fold_text(item), item)
+    listed = list(items.values())
+    if not listed:
+        return value, (
+            f"{label} needs at least one value (separated by {LIST_SEPARATOR})"
+            + _BLANK_VALUE_HINTS["contains"]
+        )
+    if len(listed) > MAX_LIST_ITEMS:
+        return value, f"{label} takes at most {MAX_LIST_ITEMS:,} values; {len(listed):,} given"
+    too_long = next((item for item in listed if len(item) > MAX_VALUE_LENGTH), None)
+    if too_long is not None:
+        return value, f"the value {too_long[:40]!r}… is longer than {MAX_VALUE_LENGTH} characters"
+    if column.is_temporal:
+        not_a_day = next((item for item in listed if temporal.parse_day(item) is None), None)
+        if not_a_day is not None:
+            return value, temporal.not_a_day(not_a_day)
+    return LIST_SEPARATOR.join(listed), None
 
 
 def parse_view_state(query_dict, saved_column_keys: list[str] | None = None) -> ViewState:
@@ -211,6 +312,10 @@ def parse_view_state(query_dict, saved_column_keys: list[str] | None = None) -> 
             StateMessage("match", f"Match {match[:40]!r} ignored: use all or any.")
         )
 
+    words, problem = read_search(query_dict.get("q", "") or "")
+    if problem:
+        state.messages.append(StateMessage("q", problem))
+    state.search_words, state.q = words, search_text(words)
     state.columns = _parse_columns(query_dict, saved_column_keys, state)
     _parse_sort(query_dict, state)
     state.per_page = _parse_choice_int(
@@ -284,52 +389,8 @@ def _parse_choice_int(query_dict, name, state, *, default, choices=None) -> int:
     return number
 
 
-# --- plain HTML forms -> the canonical URL ----------------------------------------------
-
-#: Fields of the page's own forms; they never appear in a canonical URL.
-FORM_FIELDS = ("f_key", "f_op", "f_value", "f_remove")
-
-
-def form_redirect(query_dict) -> str | None:
-    """Turn a submitted filter builder into the canonical query string.
-
-    The builder submits its rows as repeated `f_key`/`f_op`/`f_value` fields (so it works
-    as a plain form without JavaScript) and `f_remove=<row>` to drop a row. The answer
-    keeps every other piece of the URL as given (bad pieces included, so the page can
-    still say what is wrong with them) and starts again at page 1. None when the builder
-    was not submitted.
-    """
-    if "f_key" not in query_dict:
-        return None
-    filters = [("filter", raw) for raw in _builder_filters(query_dict)]
-    rest = [
-        (key, value)
-        for key, value in query_items_except(query_dict, (*FORM_FIELDS, "filter", "page"))
-        if not (key == "match" and value == "all")
-    ]
-    return urlencode(filters + rest)
-
-
 def query_items_except(query_dict, names) -> list[tuple[str, str]]:
     """Every (name, value) pair of the query as given, bad pieces included, except `names`."""
     return [
         (key, value) for key, values in query_dict.lists() if key not in names for value in values
     ]
-
-
-def _builder_filters(query_dict) -> list[str]:
-    remove = query_dict.get("f_remove", "")
-    rows = zip_longest(
-        query_dict.getlist("f_key"),
-        query_dict.getlist("f_op"),
-        query_dict.getlist("f_value"),
-        fillvalue="",
-    )
-    raws = []
-    for position, (key, op, value) in enumerate(rows, start=1):
-        if str(position) == remove:
-            continue
-        if key.strip() == "" and value.strip() == "":
-            continue  # an unused empty row
-        raws.append(f"{key.strip()}:{op.strip() or 'contains'}:{value}")
-    return raws

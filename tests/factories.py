@@ -1,7 +1,7 @@
 """Small factories: each builds one object with sensible defaults, overridable by keyword."""
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 
@@ -9,6 +9,7 @@ from inventory.models import (
     CloudPlanPart,
     Customer,
     Evse,
+    ExportLog,
     Membership,
     Order,
     Organization,
@@ -109,3 +110,20 @@ def make_tokens(organization, count, *, prefix="BULK", part=None, **fields):
         ],
         batch_size=2000,
     )
+
+
+def make_export_log(user, *, created_at=None, seconds=None, **fields):
+    """An export log row of `user` (a finished CSV of the visible columns unless told
+    otherwise), made at `created_at` and, if `seconds` is given, completed that much later."""
+    fields.setdefault("file_format", "csv")
+    fields.setdefault("scope", "visible")
+    fields.setdefault("outcome", ExportLog.Outcome.FINISHED)
+    log = ExportLog.objects.create(user=user, **fields)
+    if created_at is not None:
+        # created_at is set on insert (auto_now_add); a test chooses the moment after.
+        ExportLog.objects.filter(pk=log.pk).update(created_at=created_at)
+        log.refresh_from_db()
+    if seconds is not None:
+        log.completed_at = log.created_at + timedelta(seconds=seconds)
+        log.save(update_fields=["completed_at"])
+    return log

@@ -37,26 +37,34 @@ def matching_serials(client, *filters: str) -> list[str]:
 
 
 class _TableReader(HTMLParser):
-    """Header labels and cell texts of the token table, as a person reads them."""
+    """Header labels, cell texts and cell links of one table (the first with the class
+    `table_class`), as a person reads them."""
 
-    def __init__(self):
+    def __init__(self, table_class: str = "token-table"):
         super().__init__()
+        self.table_class = table_class
         self.headers: list[str] = []
         self.rows: list[list[str]] = []
+        self.hrefs: list[list[str | None]] = []
         self._in_table = False
         self._cell: list[str] | None = None
         self._in_head = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "table" and "token-table" in (attrs.get("class") or ""):
+        if tag == "table" and self.table_class in (attrs.get("class") or "").split():
             self._in_table = True
         elif self._in_table and tag == "thead":
             self._in_head = True
         elif self._in_table and tag == "tr" and not self._in_head:
             self.rows.append([])
+            self.hrefs.append([])
         elif self._in_table and tag in ("th", "td"):
             self._cell = []
+            if not self._in_head:
+                self.hrefs[-1].append(None)
+        elif self._cell is not None and tag == "a" and not self._in_head:
+            self.hrefs[-1][-1] = attrs.get("href")
 
     def handle_endtag(self, tag):
         if tag == "table":
@@ -81,6 +89,15 @@ def read_table(response) -> tuple[list[str], list[list[str]]]:
     return [h.replace("▲", "").replace("▼", "").strip() for h in reader.headers[1:]], [
         row[1:] for row in reader.rows
     ]
+
+
+def read_data_table(response, table_class: str) -> _TableReader:
+    """The table with this class on the page: `headers`, `rows` (cell texts, footer rows
+    included) and `hrefs` (each cell's link, or None), as a person reads them."""
+    assert response.status_code == 200
+    reader = _TableReader(table_class)
+    reader.feed(response.content.decode())
+    return reader
 
 
 def page_html(response) -> str:

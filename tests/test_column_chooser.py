@@ -143,3 +143,19 @@ def test_column_choice_of_one_user_does_not_change_another_users_columns(client,
 
     labels = {column.key: column.label for column in COLUMNS}
     assert headers == [labels[key] for key in DEFAULT_COLUMN_KEYS]
+
+
+def test_every_column_has_its_place_and_up_and_down_buttons_in_the_chooser_form(viewer_client):
+    text = page_html(get(viewer_client, columns="status,token_sn"))
+    chooser = re.search(r"<legend>Show/Hide Columns</legend>.*?</fieldset>", text, re.S).group(0)
+
+    places = re.findall(r'<input type="hidden" name="order" value="(\w+)">', chooser)
+    moves = re.findall(r'<button type="submit" [^>]*name="move" value="(\w+):(\w+)"', chooser)
+    assert places[:2] == ["status", "token_sn"] and len(places) == 25
+    assert moves[:4] == [
+        ("up", "status"),
+        ("down", "status"),
+        ("up", "token_sn"),
+        ("down", "token_sn"),
+    ]
+    assert len(moves) == 50

@@ -27,7 +27,7 @@ def filter_row_error(text: str, position: int) -> str:
         ("plan_start_date:before:2025-02-30", "is not a date"),
         ("order_date:after:yesterday", "is not a date"),
         ("org_name:before:2025-01-01", "is not a date column"),
-        ("org_name:contains:", "contains needs a value"),
+        ("org_name:contains:", "Contains needs a value; to find empty fields use Is Empty"),
         ("org_name:contains:" + "x" * 500, "longer than 200 characters"),
         ("org_name:contains:ac\x00me", "NUL"),
         ("org_name", "field:operator:value"),

@@ -5,9 +5,12 @@ removing rows, clearing)."""
 import html
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from inventory.columns import COLUMNS
 from tests import factories
-from tests.helpers import PAGE, get, links, page_html, query_of
+from tests.helpers import PAGE, get, links, page_html, query_of, shown_serials
 
 
 def test_applied_filters_show_as_readable_chips_with_remove_links(viewer_client, people):
@@ -37,8 +40,12 @@ def test_filter_builder_offers_25_fields_operators_and_status_values(viewer_clie
         "Contains",
         "Does Not Contain",
         "Is",
+        "Is Any Of",
+        "Is Empty",
+        "Is Not Empty",
         "Before",
         "After",
+        "Between",
     ]
     datalist = re.search(r'<datalist id="status-values">.*?</datalist>', builder).group(0)
     assert re.findall(r'value="(\w+)"', datalist) == ["New", "Available", "Active", "Expired"]
@@ -123,3 +130,155 @@ def test_clear_link_removes_all_filters_and_keeps_the_rest(viewer_client):
 
     (clear,) = links(response, "Clear")
     assert query_of(clear) == [("sort", "status")]
+
+
+# --- the builder's value controls for Is Any Of, Is Empty and Between --------------------
+
+
+def builder_row(text: str, position: int) -> str:
+    rows = re.findall(r'<li class="filter-row[^"]*" data-filter-row>.*?</li>', text, re.S)
+    return rows[position - 1]
+
+
+def test_a_pasted_list_becomes_one_is_any_of_filter(viewer_client):
+    response = viewer_client.get(
+        PAGE,
+        {
+            "f_row": ["1", "2"],
+            "f_key": ["token_sn", "org_name"],
+            "f_op": ["in", "in"],
+            "f_value": ["TKN-1\r\nTKN-2\r\n\r\nTKN-3, TKN-4;TKN-5\tTKN-6\n", "Acme Charging"],
+        },
+    )
+
+    assert query_of(response["Location"]) == [
+        ("filter", "token_sn:in:TKN-1|TKN-2|TKN-3|TKN-4|TKN-5|TKN-6"),
+        ("filter", "org_name:in:Acme Charging"),
+    ]
+
+
+def test_checked_values_and_typed_ones_make_one_list_and_rows_keep_their_own(viewer_client):
+    response = viewer_client.get(
+        PAGE,
+        {
+            "f_row": ["3", "5"],
+            "f_key": ["status", "plan_end_date"],
+            "f_op": ["in", "between"],
+            "f_value": ["", "2026-01-01"],
+            "f_pick_3": ["New", "Available"],
+            "f_until_5": "2026-03-31",
+            # Left by a row that was removed before applying: not this form's rows.
+            "f_pick_4": "Expired",
+        },
+    )
+
+    assert query_of(response["Location"]) == [
+        ("filter", "status:in:New|Available"),
+        ("filter", "plan_end_date:between:2026-01-01..2026-03-31"),
+    ]
+
+
+def test_is_empty_needs_no_value_and_a_half_range_reaches_the_page(viewer_client):
+    response = viewer_client.get(
+        PAGE,
+        {
+            "f_key": ["ship_date", "order_date"],
+            "f_op": ["empty", "between"],
+            "f_value": ["", "2026-01-01"],
+            "f_until_2": "",
+        },
+    )
+
+    assert query_of(response["Location"]) == [
+        ("filter", "ship_date:empty:"),
+        ("filter", "order_date:between:2026-01-01.."),
+    ]
+    text = page_html(viewer_client.get(response["Location"]))
+    assert "Filter 2 ignored: Between needs two days" in text
+
+
+def test_ten_thousand_pasted_serials_go_through_the_builder(viewer_client, people):
+    factories.make_tokens(people.org, 50, prefix="TKN")
+    pasted = [f"TKN-{n:06d}" for n in range(0, 50, 7)] + [
+        f"GONE-{n:06d}" for n in range(10_000 - 8)
+    ]
+
+    response = viewer_client.get(
+        PAGE, {"f_key": "token_sn", "f_op": "in", "f_value": "\r\n".join(pasted)}
+    )
+    assert response.status_code == 302
+    page = viewer_client.get(response["Location"])
+
+    assert shown_serials(page) == [f"TKN-{n:06d}" for n in range(0, 50, 7)]
+
+
+def test_is_any_of_offers_the_values_of_the_users_tokens_as_checkboxes_with_counts(
+    viewer_client, people
+):
+    factories.make_tokens(people.org, 3, prefix="NEW")
+    factories.make_tokens(people.org, 2, prefix="AV", status="Available")
+    factories.make_token(people.other_org, "HIDDEN", status="Expired")
+
+    text = page_html(get(viewer_client, "status:in:available|Active", "org_name:in:x"))
+
+    status_row = builder_row(text, 1)
+    choices = re.findall(
+        r'<input type="checkbox" name="f_pick_1" value="(\w+)"( checked)?> \w+ '
+        r'<span class="choice-count">(\d+)</span>',
+        status_row,
+    )
+    assert choices == [("New", "", "3"), ("Available", " checked", "2")]
+    # "Active" is listed but no token has it: kept, beside the checkboxes.
+    assert re.search(r'<input id="f-value-1" name="f_value" type="text" value="Active"', status_row)
+    org_row = builder_row(text, 2)
+    assert 'value="Acme Charging"> Acme Charging' in org_row
+    assert "Other Networks" not in org_row
+
+
+def test_is_any_of_on_other_columns_is_a_text_area_with_one_value_a_line(viewer_client):
+    text = page_html(get(viewer_client, "token_sn:in:TKN-1|TKN-2"))
+
+    row = builder_row(text, 1)
+    assert re.search(r'<textarea id="f-value-1" name="f_value"[^>]*>TKN-1\nTKN-2</textarea>', row)
+
+
+def test_date_columns_get_date_fields_and_between_two_of_them(viewer_client):
+    text = page_html(
+        get(
+            viewer_client, "ship_date:is:2025-03-18", "plan_end_date:between:2026-01-01..2026-03-31"
+        )
+    )
+
+    assert 'type="date" value="2025-03-18"' in builder_row(text, 1)
+    between = builder_row(text, 2)
+    assert 'name="f_value" type="date" value="2026-01-01"' in between
+    assert 'name="f_until_2" type="date" value="2026-03-31"' in between
+    assert ">First day of filter 2<" in between and ">Last day of filter 2<" in between
+
+
+def test_checkboxes_cost_one_grouped_query_per_column_and_only_when_shown(viewer_client, people):
+    factories.make_tokens(people.org, 3)
+    get(viewer_client)  # session and saved columns warmed alike for every page below
+
+    def queries(*filters):
+        with CaptureQueriesContext(connection) as captured:
+            assert get(viewer_client, *filters).status_code == 200
+        return len(captured.captured_queries)
+
+    plain = queries("status:is:New", "org_name:contains:acme")
+    assert queries("status:in:New", "org_name:contains:acme") == plain + 1
+    assert queries("status:in:New|Available", "status:in:New", "org_name:in:Acme Charging") == (
+        plain + 2
+    )
+
+
+def test_the_script_can_ask_for_one_columns_checkboxes(viewer_client, people, monkeypatch):
+    factories.make_tokens(people.org, 2, prefix="NEW")
+    factories.make_token(people.other_org, "HIDDEN", status="Expired")
+
+    answer = viewer_client.get(PAGE, {"choices_for": "status"})
+    assert answer.json() == {"key": "status", "choices": [{"value": "New", "count": 2}]}
+    assert viewer_client.get(PAGE, {"choices_for": "token_sn"}).status_code == 400
+
+    monkeypatch.setattr("inventory.views.filter_builder.MAX_CHOICES", 0)
+    assert viewer_client.get(PAGE, {"choices_for": "status"}).json()["choices"] is None

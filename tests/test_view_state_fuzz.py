@@ -1,6 +1,6 @@
 """No view state gives a server error: arbitrary text and extreme dates thrown at every
-operator of every column, with arbitrary match, sort, page, per_page and columns, on the
-page, the export and the transfer form's "all matching" selection.
+operator of every column, with arbitrary match, quick search, sort, page, per_page and
+columns, on the page, the export and the transfer form's "all matching" selection.
 
 The operators come from the code's own table (`viewstate.OPERATORS`), so an operator added
 there is thrown at too.
@@ -69,6 +69,10 @@ EXTREMES = [
     "2025-03-09 02:30",
     "x",
     "9" * 300,
+    # `between` ranges and `in` lists reaching the calendar's edges.
+    "0001-01-01..9999-12-31",
+    "9999-12-31..9999-12-31",
+    "0001-01-01|9999-12-31|9999-12-30",
 ]
 EXPORTS = [("csv", "visible"), ("xlsx", "all")]
 
@@ -85,7 +89,10 @@ date_like = st.one_of(
     ),
     st.text(alphabet="0123456789-: ", max_size=17),
 )
-values = st.one_of(any_text, date_like, st.just("9" * 5000), st.just("a:b:c\x00d"))
+#: `in` lists and `between` ranges of anything, dates or not.
+lists = st.lists(st.one_of(any_text, date_like), max_size=6).map("|".join)
+ranges = st.builds(lambda first, last: f"{first}..{last}", date_like, date_like)
+values = st.one_of(any_text, date_like, lists, ranges, st.just("9" * 5000), st.just("a:b:c\x00d"))
 pieces = st.one_of(
     st.builds(
         lambda key, op, value: f"{key}:{op}:{value}",
@@ -103,6 +110,7 @@ view_states = st.fixed_dictionaries(
         "page": st.one_of(st.integers(-2, 10**20).map(str), any_text),
         "per_page": st.one_of(st.sampled_from(["25", "50", "100", "250", "0"]), any_text),
         "columns": st.one_of(st.lists(st.sampled_from(KEYS), max_size=30).map(",".join), any_text),
+        "q": st.one_of(any_text, st.lists(any_text, max_size=12).map(" ".join), st.just("x" * 300)),
     }
 )
 

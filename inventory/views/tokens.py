@@ -6,30 +6,32 @@ template plain values: every link on the page is built here from the one view st
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from inventory.columns import COLUMNS, COLUMNS_BY_KEY
+from inventory.columns import Kind
+from inventory.filter_form import canonical_redirect, form_redirect
 from inventory.filtering import is_status_filter, matching_count, status_counts, with_status
 from inventory.models import PortToken
-from inventory.preferences import clear_column_choice, save_column_choice, saved_column_keys
-from inventory.selectors import matching_tokens, organizations_with_token_counts, visible_tokens
+from inventory.preferences import saved_column_keys
+from inventory.renewals import ends_within, narrowed_query
+from inventory.selectors import (
+    matching_tokens,
+    organization_in_view,
+    organizations_with_token_counts,
+    visible_tokens,
+)
 from inventory.tables import page_of_tokens, port_token_table
 from inventory.transfers import MAX_TOKENS
-from inventory.viewstate import (
-    MAX_FILTERS,
-    OPERATORS,
-    PER_PAGE_CHOICES,
-    TEMPORAL_OPERATORS,
-    form_redirect,
-    parse_view_state,
-    query_items_except,
+from inventory.views.column_chooser import apply_column_chooser, column_chooser
+from inventory.views.filter_builder import (
+    CHOICES_PARAM,
+    builder_context,
+    value_choices_response,
 )
+from inventory.views.saved_views import default_view_redirect, views_menu
+from inventory.viewstate import PER_PAGE_CHOICES, parse_view_state
 
-#: Rows the filter builder shows in total without JavaScript (filled ones included).
-BUILDER_ROWS_WITHOUT_JS = 3
 EXPORT_LINKS = (
     ("csv", "visible", "Export visible columns (CSV)"),
     ("xlsx", "visible", "Export visible columns (XLSX)"),
@@ -40,10 +42,15 @@ EXPORT_LINKS = (
 
 def port_token_list(request):
     if request.method == "POST":
-        return _apply_column_chooser(request)
+        return apply_column_chooser(request)
+    if CHOICES_PARAM in request.GET:
+        return value_choices_response(request)
+    default = default_view_redirect(request)
+    if default is not None:
+        return default
     submitted = form_redirect(request.GET)
     if submitted is not None:
-        return HttpResponseRedirect(request.path + (f"?{submitted}" if submitted else ""))
+        return canonical_redirect(request.path + (f"?{submitted}" if submitted else ""))
 
     state = parse_view_state(request.GET, saved_column_keys(request.user))
 
@@ -65,21 +72,22 @@ def port_token_list(request):
         "end_display": f"{page.end_index():,}",
         "num_pages_display": f"{page.paginator.num_pages:,}",
         "table": port_token_table(page, state) if page.object_list else None,
-        "status_summary": _status_summary(state, counts),
+        "status_summary": _status_summary(request.user, state, counts),
+        "renewals_url": _renewals_url(state),
         "status_all_url": (
             "?" + state.query_string(filters=with_status(state, None), page=None)
             if any(is_status_filter(f) for f in state.filters)
             else None
         ),
         "chips": _chips(state),
-        "builder_rows": _builder_rows(state),
-        "builder_fields": COLUMNS,
-        "temporal_keys": [c.key for c in COLUMNS if c.is_temporal],
-        "temporal_operators": TEMPORAL_OPERATORS,
-        "status_values": PortToken.Status.values,
-        "builder_hidden": state.query_items(filters=[], match=None, page=None),
+        **builder_context(state, tokens),
+        "search_hidden": state.query_items(q=None, page=None),
         "clear_filters_url": "?" + state.query_string(filters=[], match=None, page=None),
-        "chooser": _column_chooser(state, request.GET),
+        "clear_all_url": "?" + state.query_string(filters=[], match=None, q=None, page=None),
+        "chooser": column_chooser(state, request.GET),
+        "organization": organization_in_view(request.user, state),
+        "sort_note": _hidden_sort_note(state),
+        "views_menu": views_menu(request, state),
         "per_page_choices": PER_PAGE_CHOICES,
         "per_page_hidden": state.query_items(per_page=None, page=None),
         "pages": _page_links(state, page),
@@ -100,28 +108,26 @@ def port_token_list(request):
     return render(request, "inventory/port_tokens.html", context)
 
 
-def _apply_column_chooser(request):
-    """Save the column chooser's choice (the only way columns are saved) and go back to
-    the same view of the table, showing the chosen columns from page 1.
+#: How a sort reads, by the kind of its column: (ascending, descending).
+SORT_DIRECTION_WORDS = {
+    Kind.TEXT: ("A to Z", "Z to A"),
+    Kind.NUMBER: ("smallest first", "largest first"),
+    Kind.DATE: ("oldest first", "newest first"),
+    Kind.TIMESTAMP: ("oldest first", "newest first"),
+}
 
-    The chooser posts the checked `col` keys in display order and `action`: `apply`
-    (the checked ones), `show_all` or `reset` (forget the choice: the default columns).
-    """
-    action = request.POST.get("action", "apply")
-    keys = [key for key in dict.fromkeys(request.POST.getlist("col")) if key in COLUMNS_BY_KEY]
-    if action == "show_all":
-        keys = [column.key for column in COLUMNS]
-    rest = query_items_except(request.GET, ("columns", "page"))
-    if action == "reset":
-        clear_column_choice(user=request.user)
-    elif keys:
-        save_column_choice(user=request.user, column_keys=keys)
-        rest.append(("columns", ",".join(keys)))
-    else:
-        messages.error(request, "Choose at least one column; the columns were not changed.")
-        rest = query_items_except(request.GET, ("page",))
-    query = urlencode(rest)
-    return HttpResponseRedirect(request.path + (f"?{query}" if query else ""), status=303)
+
+def _hidden_sort_note(state) -> dict | None:
+    """'Sorted by Plan End Date, newest first' and the link without `sort=`, when the URL
+    sorts by a column the table does not show (no header then says how rows are ordered)."""
+    column = state.sort_column
+    if not state.sort_given or column in state.columns:
+        return None
+    return {
+        "text": f"Sorted by {column.short_label}, "
+        + SORT_DIRECTION_WORDS[column.kind][state.sort_descending],
+        "clear_url": "?" + state.query_string(sort=None, page=None),
+    }
 
 
 def _messages_by_piece(state) -> dict[str, list[str]]:
@@ -131,9 +137,11 @@ def _messages_by_piece(state) -> dict[str, list[str]]:
     return grouped
 
 
-def _status_summary(state, counts: dict[str, int]) -> list[dict]:
+def _status_summary(user, state, counts: dict[str, int]) -> dict:
+    """The tiles above the table: matching tokens per status, each setting the status
+    filter, and how many end within 30, 60 and 90 days, each adding that range."""
     chosen = {f.value.lower() for f in state.filters if is_status_filter(f)}
-    return [
+    statuses = [
         {
             "status": status,
             "count": count,
@@ -143,11 +151,35 @@ def _status_summary(state, counts: dict[str, int]) -> list[dict]:
         }
         for status, count in counts.items()
     ]
+    windows = [
+        {
+            "days": window.days,
+            "count_display": f"{window.count:,}",
+            "url": "?" + narrowed_query(state, window.end_filter),
+        }
+        for window in ends_within(user, state)
+    ]
+    return {"statuses": statuses, "windows": windows}
+
+
+def _renewals_url(state) -> str:
+    """The renewals forecast of the table's current view."""
+    query = state.query_string(page=None)
+    return reverse("inventory:renewals") + (f"?{query}" if query else "")
 
 
 def _chips(state) -> list[dict]:
+    """The applied filters as chips, the quick search first, each with the link that
+    removes it."""
     filters = state.filters
-    return [
+    search = [
+        {
+            "text": f"Search: {state.q}",
+            "remove_url": "?" + state.query_string(q=None, page=None),
+            "search": True,
+        }
+    ]
+    return (search if state.q else []) + [
         {
             "text": f.describe(),
             "remove_url": "?"
@@ -155,55 +187,6 @@ def _chips(state) -> list[dict]:
         }
         for i, f in enumerate(filters)
     ]
-
-
-def _builder_rows(state) -> list[dict]:
-    """The builder's rows: every filter of the URL (bad ones too, with their message),
-    then empty rows so that a few can be filled in without JavaScript."""
-    rows = [
-        _builder_row(row.index, row.key, row.op, row.value)
-        | {"errors": state.messages_for(f"filter-{row.index}")}
-        for row in state.filter_rows
-    ]
-    empty_rows = max(1, BUILDER_ROWS_WITHOUT_JS - len(rows))
-    for _ in range(min(empty_rows, MAX_FILTERS - len(rows))):
-        rows.append(_builder_row(len(rows) + 1, "", "contains", ""))
-    return rows
-
-
-def _builder_row(position: int, key: str, op: str, value: str) -> dict:
-    column = COLUMNS_BY_KEY.get(key)
-    # Before/After only where they mean something. They stay in the list, hidden, so
-    # that the script can offer them again when the field changes to a date column.
-    temporal = column is None or column.is_temporal
-    ops = [
-        (key, operator.label, not temporal and operator.dates_only)
-        for key, operator in OPERATORS.items()
-    ]
-    return {
-        "position": position,
-        "key": key,
-        "op": op,
-        "value": value,
-        "errors": [],
-        "key_known": column is not None,
-        "op_known": op in OPERATORS,
-        "temporal": column is not None and column.is_temporal,
-        "ops": ops,
-    }
-
-
-def _column_chooser(state, query_dict) -> dict:
-    """All 25 columns, the visible ones first in display order (so submitting the chooser
-    keeps that order), with the links for "show all" and "reset to default"."""
-    visible = list(state.columns)
-    hidden = [column for column in COLUMNS if column not in visible]
-    return {
-        "options": [(column, True) for column in visible] + [(column, False) for column in hidden],
-        # The chooser posts to the same view of the table, which it comes back to.
-        "action": "?" + urlencode(query_items_except(query_dict, ("page",))),
-        "visible_count": len(visible),
-    }
 
 
 def _page_links(state, page) -> dict:

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -252,6 +253,21 @@ def make_inventory() -> Inventory:
             renewal_owner="ops@acme-charging.example",
         )
     return Inventory(user=user, acme=acme, bayside=bayside)
+
+
+def page_query(page) -> dict[str, list[str]]:
+    """The current URL's query, as lists of values by name."""
+    return parse_qs(urlsplit(page.url).query)
+
+
+def shown_serials(page) -> list[str]:
+    """The Token S/Ns of the table's rows, in the order shown."""
+    return page.locator(".token-table tbody td.col-token_sn").all_inner_texts()
+
+
+def chips(page) -> list[str]:
+    """The texts of the chips above the table."""
+    return page.locator(".chips .chip-text").all_inner_texts()
 
 
 def result_count(page) -> str:

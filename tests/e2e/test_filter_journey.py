@@ -1,24 +1,17 @@
 """Filtering with the builder: rows added in place, Match any, chips, count and URL."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 
-from tests.e2e.conftest import make_inventory, result_count, sign_in
+from tests.e2e.conftest import (
+    chips,
+    make_inventory,
+    page_query,
+    result_count,
+    shown_serials,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def query(page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
-
-
-def shown_serials(page) -> list[str]:
-    return page.locator(".token-table tbody td.col-token_sn").all_inner_texts()
-
-
-def chips(page) -> list[str]:
-    return page.locator(".chips .chip-text").all_inner_texts()
 
 
 def test_two_builder_rows_matching_any_show_chips_count_and_url(page, live_server):
@@ -42,7 +35,7 @@ def test_two_builder_rows_matching_any_show_chips_count_and_url(page, live_serve
     builder.get_by_role("button", name="Apply Filters").click()
     page.wait_for_url("**match=any**")
 
-    assert query(page) == {
+    assert page_query(page) == {
         "filter": ["cloud_plan:contains:fleet", "status:is:Active"],
         "match": ["any"],
     }
@@ -70,7 +63,7 @@ def test_removing_a_chip_drops_that_filter_only(page, live_server):
     assert chips(page) == ["Cloud Plan contains fleet"]
     assert page.locator("#chips-label").inner_text() == "Filtered by"
     assert result_count(page).startswith("8 tokens")
-    assert query(page)["filter"] == ["cloud_plan:contains:fleet"]
+    assert page_query(page)["filter"] == ["cloud_plan:contains:fleet"]
     assert all(serial.startswith("BAY-") for serial in shown_serials(page))
 
 
@@ -104,6 +97,9 @@ def test_a_date_filter_offers_before_and_after_only_on_date_columns(page, live_s
         "Contains",
         "Does Not Contain",
         "Is",
+        "Is Any Of",
+        "Is Empty",
+        "Is Not Empty",
     ]
     builder.get_by_label("Field of filter 1").select_option(label="Plan Start Date (Pacific Time)")
     operator.select_option(label="Before")
