@@ -4,16 +4,17 @@ A token may move when it is New or Available, applied to no EVSE, and in an orga
 the user manages (any organization, for a superuser). The rule is a set of database
 conditions, one per `Obstacle`, so that every surface reads the same rule from the same
 place: the table's checkboxes and the transfer review (`with_obstacles`, then
-`obstacles(row)`) and the transfer form's preselection (`movable_tokens`). The words each
+`obstacles(row)`), the transfer form's preselection (`movable_tokens`) and the table's
+"Select all N matching" (`movable_counts`). The words each
 surface uses for an obstacle are its own; which tokens they concern is decided here.
 """
 
 import enum
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from inventory.models import PortToken
-from inventory.selectors import managed_organizations
+from inventory.selectors import managed_organizations, visible_tokens
 
 
 class Obstacle(enum.Enum):
@@ -60,3 +61,31 @@ def obstacles(row: dict) -> list[Obstacle]:
 
 def _flag(obstacle: Obstacle) -> str:
     return f"clear_of_{obstacle.value}"
+
+
+def movable_counts(tokens: QuerySet[PortToken], user) -> dict[Obstacle | None, int]:
+    """How many of `tokens` `user` could move now (under the key None), and how many each
+    obstacle keeps from moving, each token counted under its first obstacle (in `Obstacle`
+    order) so that the counts add up to the whole. One query."""
+    conditions = eligibility(user)
+    counts = {"movable": Count("pk", filter=Q(*conditions.values()))}
+    clear_so_far = Q()
+    for obstacle, condition in conditions.items():
+        # Named apart from the fields ("status"), which an alias would shadow.
+        counts[f"kept_by_{obstacle.value}"] = Count("pk", filter=clear_so_far & ~condition)
+        clear_so_far &= condition
+    found = tokens.order_by().aggregate(**counts)
+    return {
+        None: found["movable"],
+        **{obstacle: found[f"kept_by_{obstacle.value}"] for obstacle in Obstacle},
+    }
+
+
+def movable_but_already_in(user, serials: list[str], organization) -> set[str]:
+    """Which of `serials` name tokens `user` could move that are in `organization`
+    already: a transfer there has nothing to do for them, and the review says so rather
+    than calling them tokens that cannot move."""
+    # A serial no token could have (a NUL, which PostgreSQL refuses in any query) is none.
+    askable = [serial for serial in serials if "\x00" not in serial]
+    tokens = visible_tokens(user).filter(serial__in=askable, organization=organization)
+    return set(movable_tokens(tokens, user).values_list("serial", flat=True))

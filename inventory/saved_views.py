@@ -27,6 +27,7 @@ from django.urls import reverse
 
 from inventory.models import SAVED_VIEW_NAME_LENGTH, Organization, SavedView
 from inventory.selectors import managed_organizations, visible_organizations
+from inventory.viewstate import VIEW_PARAMETER
 
 #: The pieces of the table's view state a saved view keeps (SPEC "View state").
 STATE_PARAMETERS = ("filter", "q", "match", "columns", "sort", "per_page")
@@ -37,7 +38,7 @@ DROPPED_PARAMETERS = ("page", "view")
 MAX_QUERY_LENGTH = 100_000
 MAX_QUERY_FIELDS = 200
 #: The `view=` parameter that tells the table which saved view is open.
-OPEN_VIEW_PARAMETER = "view"
+OPEN_VIEW_PARAMETER = VIEW_PARAMETER
 
 
 # --- access ----------------------------------------------------------------------------

@@ -61,8 +61,15 @@ MAX_FILTERS = 20
 #: The most items of an `in` list: a column of serials pasted from a spreadsheet.
 MAX_LIST_ITEMS = 10_000
 LIST_SEPARATOR = "|"
-#: Items of an `in` list that a chip names before saying how many more there are.
+#: The parameter that names the open saved view (`inventory.saved_views` owns the views).
+VIEW_PARAMETER = "view"
+#: The query of the plain table with no saved view open: what a link writes for a state
+#: with nothing in it, since a visit without any query opens the user's default view.
+NO_VIEW_QUERY = f"{VIEW_PARAMETER}="
+#: Items of an `in` list that a chip names before saying how many more there are, and
+#: that its tooltip names.
 CHIP_ITEMS = 5
+CHIP_TITLE_ITEMS = 100
 
 
 @dataclass(frozen=True)
@@ -94,16 +101,17 @@ class Filter:
         first, last = self.value.split(temporal.RANGE_SEPARATOR)
         return temporal.parse_day(first), temporal.parse_day(last)
 
-    def describe(self) -> str:
+    def describe(self, named_items: int = CHIP_ITEMS) -> str:
         """Readable text for a chip: 'Org Name contains acme', 'Status is any of New,
-        Available', 'Ship Date is empty', 'Order Date between 2026-01-01 and 2026-03-31'."""
+        Available', 'Ship Date is empty', 'Order Date between 2026-01-01 and 2026-03-31'.
+        An `in` list names its first `named_items` items and counts the rest."""
         label = self.column.label
         if self.op == "is" and self.value == "":
             return f"{label} is empty"
         if self.op == "in":
             items = self.items
-            named = ", ".join(items[:CHIP_ITEMS])
-            more = len(items) - CHIP_ITEMS
+            named = ", ".join(items[:named_items])
+            more = len(items) - named_items
             return f"{label} is any of {named}" + (f" and {more:,} more" if more > 0 else "")
         if self.op == "between":
             first, last = self.value.split(temporal.RANGE_SEPARATOR)
@@ -140,6 +148,9 @@ class ViewState:
     #: The quick search as used (its words, quoted where they hold spaces), and its words.
     q: str = ""
     search_words: list[str] = field(default_factory=list)
+    #: The saved view open on the table (`view=<id>`): which one the Views menu marks.
+    #: It shapes nothing; the links of the table keep it so the view stays marked.
+    view: int | None = None
     messages: list[StateMessage] = field(default_factory=list)
 
     @property
@@ -157,7 +168,7 @@ class ViewState:
         """The state as query-string pairs in the SPEC format (valid pieces only).
 
         Overrides replace one piece: filters=[...Filter], match=, q=, columns=[...Column],
-        sort='-key', page=, per_page=. A value of None drops that piece.
+        sort='-key', page=, per_page=, view=. A value of None drops that piece.
         """
         filters = overrides.get("filters", self.filters)
         match = overrides.get("match", self.match)
@@ -168,6 +179,7 @@ class ViewState:
         per_page = overrides.get(
             "per_page", self.per_page if self.per_page != DEFAULT_PER_PAGE else None
         )
+        view = overrides.get("view", self.view)
         items: list[tuple[str, str]] = [("filter", f.raw) for f in filters or []]
         if match and match != "all":
             items.append(("match", match))
@@ -181,10 +193,21 @@ class ViewState:
             items.append(("per_page", str(per_page)))
         if page and page != 1:
             items.append(("page", str(page)))
+        if view:
+            items.append((VIEW_PARAMETER, str(view)))
         return items
 
     def query_string(self, **overrides) -> str:
         return urlencode(self.query_items(**overrides))
+
+    def link(self, **overrides) -> str:
+        """A link of the table to this state with `overrides` (as `query_items`).
+
+        A state with nothing in it is written `?view=` (no saved view open), never as a
+        bare `?`: a visit without any query string opens the user's default view (SPEC
+        "Saved views"), and a link that clears the last filter must show the plain table.
+        """
+        return "?" + (self.query_string(**overrides) or NO_VIEW_QUERY)
 
 
 def _clean(text: str) -> str:
@@ -322,7 +345,15 @@ def parse_view_state(query_dict, saved_column_keys: list[str] | None = None) -> 
         query_dict, "per_page", state, default=DEFAULT_PER_PAGE, choices=PER_PAGE_CHOICES
     )
     state.page = _parse_choice_int(query_dict, "page", state, default=1)
+    state.view = _parse_view(query_dict)
     return state
+
+
+def _parse_view(query_dict) -> int | None:
+    """The open saved view's id; anything else (empty, not a number) opens none. Whether
+    the user may use that view is `inventory.saved_views`' question."""
+    raw = (query_dict.get(VIEW_PARAMETER) or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
 def _parse_columns(query_dict, saved_column_keys, state: ViewState) -> list[Column]:

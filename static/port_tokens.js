@@ -6,10 +6,11 @@
      checkboxes with counts or a text area for Is Any Of, none for Is Empty);
    - "/" focuses the quick search box;
    - the per-page select applies on change;
-   - a checkbox selects every transferable token on the page, then offers "Select all N
-     matching" (a link to the transfer form with all_matching=1 and the view state);
-   - with rows selected the Export menu also offers "Export selected rows (CSV/XLSX)":
-     the export URL for the visible columns with token=<Token S/N> repeated;
+   - each checkbox change is saved in the session at once (the selection survives
+     paging), a checkbox selects every transferable token on the page, and the count, the
+     Transfer button's state and the Export menu's "Export selected rows" follow;
+   - after a reload the focus returns to where the user acted (the sorted header, the
+     chip row, the pager), not the top of the page;
    - open menus close on Escape or a click elsewhere;
    - long values are cut to a readable width with an ellipsis, the full text on hover. */
 (function () {
@@ -328,76 +329,219 @@
     form.querySelector("select").addEventListener("change", function () { form.submit(); });
   }
 
-  /* --- Row selection and export of selected rows ---------------------------------------- */
+  /* --- Row selection, kept across pages ------------------------------------------------ */
 
+  // The selection lives in the session (inventory/selection.py): each change of a
+  // checkbox is sent at once, one request after the other, so that paging, sorting or
+  // filtering keeps it. The answer says how many are selected in all and gives the Export
+  // menu's links for them.
   function setupSelection(form) {
     var pageBox = form.querySelector(".select-page");
     var boxes = Array.prototype.slice.call(form.querySelectorAll("input.row-select"));
+    var status = form.querySelector("[data-selection-status]");
     var count = form.querySelector("[data-selection-count]");
-    var allMatching = form.querySelector("[data-select-all-matching]");
+    var hint = form.querySelector("[data-transfer-hint]");
     var transfer = form.querySelector("[data-transfer-button]");
     var exportMenu = document.querySelector("[data-export-menu]");
-    var exportBase = form.dataset.exportBase;
-    var exportQuery = form.dataset.exportQuery;
+    var total = count && count.textContent.trim() ? parseInt(count.textContent.replace(/\D/g, ""), 10) : 0;
+    var queue = Promise.resolve();
 
-    function selectedSerials() {
-      return boxes.filter(function (box) { return box.checked; }).map(function (box) {
-        return box.value;
-      });
+    form.querySelectorAll("[data-no-js]").forEach(function (node) { node.hidden = true; });
+
+    function checkedOnPage() {
+      return boxes.filter(function (box) { return box.checked; });
     }
 
-    function exportSelectedUrl(format, serials) {
-      var params = new URLSearchParams(exportQuery);
-      params.set("format", format);
-      params.set("scope", "visible");
-      serials.forEach(function (serial) { params.append("token", serial); });
-      return exportBase + "?" + params.toString();
-    }
-
-    function renderExportSelected(serials) {
+    function renderExportSelected(links) {
       if (!exportMenu) return;
       exportMenu.querySelectorAll("[data-export-selected]").forEach(function (node) {
         node.remove();
       });
-      if (!serials.length) return;
-      [["csv", "CSV"], ["xlsx", "XLSX"]].forEach(function (pair, index) {
-        var item = document.createElement("li");
-        item.setAttribute("data-export-selected", "");
+      links.forEach(function (link, index) {
+        var item = make("li", { "data-export-selected": "" });
         // A rule above the group, drawn by CSS: a separator <li> would be an empty item.
         if (index === 0) item.className = "menu-group-start";
-        var link = document.createElement("a");
-        link.href = exportSelectedUrl(pair[0], serials);
-        link.textContent = "Export selected rows (" + pair[1] + ")";
-        item.appendChild(link);
+        item.appendChild(make("a", { href: link.url }, link.label));
         exportMenu.appendChild(item);
       });
     }
 
-    function update() {
-      var serials = selectedSerials();
-      if (count) {
-        count.textContent = serials.length ? serials.length + " selected" : "";
+    function showCount(text) {
+      if (status) status.hidden = total === 0;
+      if (count) count.textContent = text;
+      if (hint) hint.hidden = total > 0;
+      if (transfer) {
+        if (total > 0) transfer.removeAttribute("aria-disabled");
+        else transfer.setAttribute("aria-disabled", "true");
       }
-      if (transfer) transfer.disabled = serials.length === 0;
-      if (pageBox) {
-        pageBox.checked = boxes.length > 0 && serials.length === boxes.length;
-        pageBox.indeterminate = serials.length > 0 && serials.length < boxes.length;
-      }
-      if (allMatching) allMatching.hidden = !(pageBox && pageBox.checked);
-      renderExportSelected(serials);
+    }
+
+    function syncPageBox() {
+      if (!pageBox) return;
+      var checked = checkedOnPage().length;
+      pageBox.checked = boxes.length > 0 && checked === boxes.length;
+      pageBox.indeterminate = checked > 0 && checked < boxes.length;
+    }
+
+    // The page's boxes as they are now; the server keeps the other pages' selection.
+    function save() {
+      var body = new URLSearchParams();
+      body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      body.append("selection", "update");
+      boxes.forEach(function (box) { body.append("shown", box.value); });
+      checkedOnPage().forEach(function (box) { body.append("token", box.value); });
+      queue = queue.then(function () {
+        return fetch(form.action, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+          body: body
+        }).then(function (response) {
+          if (!response.ok) throw new Error("selection not saved");
+          return response.json();
+        }).then(function (data) {
+          total = data.count;
+          showCount(data.text);
+          renderExportSelected(data.export_links);
+        }).catch(function () {
+          if (count) count.textContent = "The selection could not be saved; use Keep selection.";
+          form.querySelectorAll("[data-no-js]").forEach(function (node) { node.hidden = false; });
+        });
+      });
     }
 
     if (pageBox) {
       pageBox.hidden = boxes.length === 0;
       pageBox.addEventListener("change", function () {
         boxes.forEach(function (box) { box.checked = pageBox.checked; });
-        update();
+        syncPageBox();
+        save();
       });
     }
     form.addEventListener("change", function (event) {
-      if (event.target.matches("input.row-select")) update();
+      if (!event.target.matches("input.row-select")) return;
+      syncPageBox();
+      save();
     });
-    update();
+    // A Transfer with nothing selected stays put and says why (the hint beside it).
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (button && button === transfer && transfer.getAttribute("aria-disabled") === "true") {
+        event.preventDefault();
+        if (hint) {
+          hint.hidden = false;
+          hint.classList.remove("is-flagged");
+          void hint.offsetWidth; // restart the highlight
+          hint.classList.add("is-flagged");
+        }
+      }
+    });
+    syncPageBox();
+    showCount(count ? count.textContent : "");
+  }
+
+  /* --- Focus after a reload -------------------------------------------------------------- */
+
+  // Sorting, filtering, paging and the selection's buttons load a new page. The control
+  // the user acted on (or its place: a removed chip's row) takes the focus again, at the
+  // scroll position the user left, instead of the top of the page. A control names its
+  // place with data-focus-key; a sort link is found by its column.
+  var RETURN_KEY = "port-tokens-focus";
+
+  function focusKeyOf(element) {
+    var keyed = element.closest("[data-focus-key]");
+    if (keyed) return keyed.dataset.focusKey;
+    var header = element.closest("th");
+    if (header && element.closest(".sort-link")) {
+      var column = Array.prototype.find.call(header.classList, function (name) {
+        return name.indexOf("col-") === 0;
+      });
+      return column ? "sort:" + column : null;
+    }
+    if (element.closest(".pagination")) return "pager:" + (element.getAttribute("aria-label") || element.name || "");
+    if (element.closest(".status-summary, .renewal-windows")) return "summary:" + element.getAttribute("href");
+    return null;
+  }
+
+  function remember(element) {
+    var key = element && focusKeyOf(element);
+    if (!key) return;
+    try {
+      sessionStorage.setItem(RETURN_KEY, JSON.stringify({
+        key: key, path: window.location.pathname, scrollY: window.scrollY, at: Date.now()
+      }));
+    } catch (error) { /* storage refused: the page simply opens at its top */ }
+  }
+
+  function target(key) {
+    if (key.indexOf("sort:") === 0) {
+      return document.querySelector(".token-table th." + key.slice(5) + " .sort-link");
+    }
+    if (key.indexOf("pager:") === 0) {
+      var label = key.slice(6);
+      return Array.prototype.find.call(
+        document.querySelectorAll(".pagination a, .pagination select"),
+        function (node) { return (node.getAttribute("aria-label") || node.name || "") === label; }
+      ) || document.querySelector(".pagination");
+    }
+    if (key.indexOf("summary:") === 0) {
+      return document.querySelector(".summary-bar a") && Array.prototype.find.call(
+        document.querySelectorAll(".summary-bar a"),
+        function (node) { return node.getAttribute("href") === key.slice(8); }
+      ) || document.querySelector(".status-tile");
+    }
+    // The first of its controls that shows (the builder's Apply is hidden when closed).
+    var place = Array.prototype.find.call(
+      document.querySelectorAll('[data-focus-key="' + key + '"]'),
+      function (node) {
+        return typeof node.checkVisibility === "function" ? node.checkVisibility() : node.getClientRects().length > 0;
+      }
+    );
+    // The chip row without chips (the last one removed): the search box is where it was.
+    if (!place && key === "chips") place = document.getElementById("quick-search");
+    return place;
+  }
+
+  function restoreFocus() {
+    var saved;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(RETURN_KEY) || "null");
+      sessionStorage.removeItem(RETURN_KEY);
+    } catch (error) { return; }
+    // Only the reload that follows the action: not a visit much later, nor another page.
+    if (!saved || saved.path !== window.location.pathname || Date.now() - saved.at > 30000) return;
+    var element = target(saved.key);
+    if (!element) return;
+    window.scrollTo(0, saved.scrollY);
+    element.focus({ preventScroll: true });
+    var box = element.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) element.scrollIntoView({ block: "center" });
+  }
+
+  function setupFocusReturn(main) {
+    main.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href]");
+      if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey) remember(link);
+    });
+    main.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return;
+      var submitter = event.submitter;
+      remember(submitter && focusKeyOf(submitter) ? submitter : event.target.querySelector("[data-focus-key]"));
+    });
+    main.addEventListener("change", function (event) {
+      if (event.target.closest("[data-per-page]")) remember(event.target);
+    });
+    restoreFocus();
+  }
+
+  /* --- Filter panel ----------------------------------------------------------------------- */
+
+  // The builder opens at its address (#filter-builder): after a row was removed without
+  // the script, and from a link to it. Chromium opens it by itself; this does it anywhere.
+  function setupFilterPanel(panel) {
+    if (window.location.hash === "#filter-builder" || window.location.hash === "#filters") {
+      panel.open = true;
+    }
   }
 
   /* --- Long values --------------------------------------------------------------------- */
@@ -450,6 +594,10 @@
   if (perPage) setupPerPage(perPage);
   var selection = document.getElementById("token-selection");
   if (selection) setupSelection(selection);
+  var panel = document.querySelector("[data-filter-panel]");
+  if (panel) setupFilterPanel(panel);
+  var main = document.getElementById("main");
+  if (main) setupFocusReturn(main);
   var table = document.querySelector(".token-table");
   if (table) setupLongValues(table);
   setupMenus(Array.prototype.slice.call(document.querySelectorAll("details[data-menu]")));

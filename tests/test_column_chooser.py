@@ -105,6 +105,14 @@ def test_reset_to_default_forgets_the_choice_in_one_click(viewer_client, people)
     assert headers == [labels[key] for key in DEFAULT_COLUMN_KEYS]
 
 
+def test_reset_from_the_plain_table_stays_on_the_plain_table(viewer_client, people):
+    # The bare path would open the user's default saved view, if they have one.
+    response = viewer_client.post(f"{PAGE}?columns=status", {"action": "reset"})
+
+    assert response.status_code == 303
+    assert response["Location"] == f"{PAGE}?view="
+
+
 def test_opening_a_link_with_columns_saves_nothing(viewer_client, people):
     factories.make_token(people.org)
     viewer_client.post(PAGE, {"action": "apply", "col": ["org_id", "token_sn"]})

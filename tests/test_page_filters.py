@@ -112,8 +112,56 @@ def test_filter_builder_with_no_rows_filled_clears_the_filters(viewer_client):
         PAGE, {"f_key": ["", ""], "f_op": ["contains", "contains"], "f_value": ["", ""]}
     )
 
+    # Not the bare page, which would open a default saved view: the plain table.
     assert response.status_code == 302
-    assert response["Location"] == PAGE
+    assert response["Location"] == f"{PAGE}?view="
+
+
+def test_removing_a_builder_row_without_the_script_keeps_the_builder_open(viewer_client):
+    response = viewer_client.get(
+        PAGE,
+        {
+            "f_row": ["1", "2"],
+            "f_key": ["org_name", "status"],
+            "f_op": ["contains", "is"],
+            "f_value": ["acme", "New"],
+            "f_remove": "2",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == (f"{PAGE}?filter=org_name%3Acontains%3Aacme#filter-builder")
+    # The address opens the builder: the filter panel holds that element.
+    text = page_html(viewer_client.get(response["Location"]))
+    panel = re.search(r'<details class="filter-panel".*?</details>', text, re.S).group(0)
+    assert 'id="filter-builder"' in panel
+
+
+def test_filter_panel_is_closed_and_the_chips_say_what_is_applied(viewer_client, people):
+    factories.make_token(people.org)
+
+    text = page_html(get(viewer_client, "org_name:contains:acme"))
+
+    assert re.search(r'<details class="filter-panel" id="filters" data-filter-panel>', text)
+    assert re.search(r"<summary[^>]*>Filters <span class=\"menu-count\">1</span>", text)
+
+
+def test_filter_panel_opens_by_itself_when_a_filter_needs_fixing(viewer_client, people):
+    text = page_html(get(viewer_client, "org_name:contains:acme", "plan_end_date:before:soon"))
+
+    assert re.search(r'<details class="filter-panel" id="filters" data-filter-panel open>', text)
+    assert "Filter 2 ignored" in text
+
+
+def test_a_chip_shows_its_whole_list_on_hover(viewer_client, people):
+    factories.make_token(people.org)
+    serials = [f"S-{n}" for n in range(8)]
+
+    text = page_html(get(viewer_client, "token_sn:in:" + "|".join(serials)))
+
+    chip = re.search(r'<li class="chip" title="([^"]*)"><span class="chip-text">([^<]*)<', text)
+    assert chip.group(2) == "Token S/N is any of S-0, S-1, S-2, S-3, S-4 and 3 more"
+    assert chip.group(1) == "Token S/N is any of " + ", ".join(serials)
 
 
 def test_filter_builder_shows_the_current_filters_in_its_rows(viewer_client):

@@ -1,5 +1,5 @@
-"""The Port Tokens page's place in the site: sign-in required, the root URL, the header,
-the breadcrumb and tabs, signing out."""
+"""The Port Tokens page's place in the site: sign-in required, the root URL, the header
+and its navigation, the breadcrumb, signing out."""
 
 import re
 
@@ -29,7 +29,7 @@ def test_header_shows_product_user_and_a_sign_out_form(viewer_client):
     assert "Sign out</button>" in text
 
 
-def test_breadcrumb_and_tabs_place_the_page_in_inventory(viewer_client):
+def test_breadcrumb_and_header_navigation_place_the_page_in_inventory(viewer_client):
     text = page_html(viewer_client.get(PAGE))
 
     breadcrumb = re.search(r'<nav class="breadcrumb".*?</nav>', text, re.S).group(0)
@@ -39,11 +39,24 @@ def test_breadcrumb_and_tabs_place_the_page_in_inventory(viewer_client):
         "Port Tokens",
     ]
     assert 'href="/organizations/"' in breadcrumb
-    tabs = re.search(r'<nav class="tabs".*?</nav>', text, re.S).group(0)
-    assert re.search(
-        r'class="tab is-current" href="/inventory/port-tokens/" aria-current="page"', tabs
-    )
-    assert 'href="/inventory/transfers/">Transfers</a>' in tabs
+    navigation = re.search(r'<nav class="site-nav" aria-label="Main">.*?</nav>', text, re.S)
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', navigation.group(0))
+    assert ("/inventory/port-tokens/", ' aria-current="page"', "Port Tokens") in links
+    assert ("/inventory/transfers/", "", "Transfers") in links
+    assert ("/organizations/", "", "Organizations") in links
+
+
+def test_the_header_is_the_only_navigation_bar(viewer_client):
+    text = page_html(viewer_client.get(PAGE))
+
+    # The older "Port Tokens | Transfers" tab bar repeated the header's links.
+    assert re.findall(r"<nav [^>]*>", text) == [
+        '<nav class="site-nav" aria-label="Main">',
+        '<nav class="breadcrumb" aria-label="Breadcrumb">',
+        '<nav class="status-summary" aria-label="Matching tokens by status">',
+        '<nav class="renewal-windows" aria-label="Matching tokens by plan end">',
+    ]
+    assert 'class="tabs"' not in text
 
 
 def test_sign_out_ends_the_session(viewer_client):

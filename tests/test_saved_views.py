@@ -403,6 +403,89 @@ def test_a_view_id_the_user_may_not_use_marks_nothing_and_tells_nothing(as_outsi
     assert as_outsider.get(f"{PAGE}?view=not-a-number").status_code == 200
 
 
+def links_of_the_table(response) -> dict[str, list[str]]:
+    """The table's own links by kind: sort headers, pager, chip removals, Clear all."""
+    text = page_html(response)
+    return {
+        "sort": re.findall(r'<a class="sort-link" href="([^"]+)"', text),
+        "pager": re.findall(r'<a class="button button-secondary" href="(\?[^"]+)"', text),
+        "chips": re.findall(r'<a class="chip-remove" href="([^"]+)"', text),
+        "clear_all": re.findall(r'<a class="chips-clear" href="([^"]+)"', text),
+        "statuses": re.findall(r'<a class="status-tile[^"]*" href="([^"]+)"', text),
+    }
+
+
+def test_every_link_of_the_table_keeps_the_open_view_marked(as_manager, people):
+    factories.make_tokens(people.org, 60)
+    view = saved(as_manager, query="filter=status:is:New&filter=org_id:is:ORG-ACME")
+
+    response = as_manager.get(route(view), follow=True)
+
+    found = links_of_the_table(response)
+    assert all(found[kind] for kind in found), found
+    for kind, hrefs in found.items():
+        for href in hrefs:
+            assert ("view", str(view.pk)) in parse_qsl(href.lstrip("?")), (kind, href)
+    menu = page_html(response)[page_html(response).index("data-views-menu") :]
+    # Following one of them, the view is still the open one.
+    moved = as_manager.get(PAGE + found["pager"][0])
+    assert re.search(rf'href="{route(view)}" class="is-current"', page_html(moved))
+    assert re.search(rf'href="{route(view)}" class="is-current"', menu)
+
+
+def test_the_open_view_is_not_part_of_what_is_saved_exported_or_forecast(as_manager, people):
+    factories.make_token(people.org)
+    view = saved(as_manager, query="filter=status:is:New")
+
+    text = page_html(as_manager.get(route(view), follow=True))
+
+    hidden = re.search(r'<input type="hidden" name="query" value="([^"]*)">', text)[1]
+    assert "view" not in dict(parse_qsl(hidden))
+    export = re.search(r'href="(/inventory/port-tokens/export/[^"]+)"', text)[1]
+    assert "view" not in dict(parse_qsl(urlsplit(export).query))
+    renewals = re.search(r'href="(/inventory/renewals/[^"]*)"', text)[1]
+    assert "view" not in dict(parse_qsl(urlsplit(renewals).query))
+
+
+def test_clear_all_gives_the_plain_table_even_to_a_user_with_a_default_view(as_manager, people):
+    factories.make_token(people.org, "ACME-NEW", status=PortToken.Status.NEW)
+    factories.make_token(people.org, "ACME-ACTIVE", status=PortToken.Status.ACTIVE)
+    view = saved(as_manager, query="filter=status:is:New")
+    as_manager.post(route(view, "default"))
+
+    filtered = as_manager.get(f"{PAGE}?filter=status:is:New")
+    (clear_all,) = links_of_the_table(filtered)["clear_all"]
+
+    assert clear_all == "?view="
+    response = as_manager.get(PAGE + clear_all)
+    assert response.status_code == 200
+    assert sorted(shown_serials(response)) == ["ACME-ACTIVE", "ACME-NEW"]
+    assert (
+        'class="is-current"'
+        not in page_html(response)[page_html(response).index("data-views-menu") :]
+    )
+    # A plain visit still opens the default view.
+    assert as_manager.get(PAGE).status_code == 302
+
+
+def test_removing_the_last_chip_gives_the_plain_table_too(as_manager, people):
+    factories.make_token(people.org, "ACME-ACTIVE", status=PortToken.Status.ACTIVE)
+    view = saved(as_manager, query="filter=status:is:New")
+    as_manager.post(route(view, "default"))
+
+    (remove,) = links_of_the_table(as_manager.get(f"{PAGE}?filter=status:is:New"))["chips"]
+
+    assert remove == "?view="
+    assert shown_serials(as_manager.get(PAGE + remove)) == ["ACME-ACTIVE"]
+
+
+def test_a_view_id_the_user_may_not_use_is_dropped_from_the_links(as_outsider, private_view):
+    response = as_outsider.get(f"{PAGE}?view={private_view.pk}&sort=org_name")
+
+    for href in links_of_the_table(response)["sort"]:
+        assert "view" not in dict(parse_qsl(href.lstrip("?")))
+
+
 def test_save_view_in_the_menu_holds_the_current_state_with_its_columns(as_manager):
     response = as_manager.get(f"{PAGE}?filter=status:is:New&sort=org_name&page=1")
     hidden = re.search(r'<input type="hidden" name="query" value="([^"]*)">', page_html(response))

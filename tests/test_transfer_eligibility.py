@@ -1,5 +1,6 @@
-"""Which tokens may move is one rule: the table's checkboxes, the transfer review and the
-form's "all matching" preselection always agree on it, for every kind of token and user."""
+"""Which tokens may move is one rule: the table's checkboxes, the transfer review, the
+form's "all matching" preselection and the table's "Select all N matching" always agree on
+it, for every kind of token and user."""
 
 import itertools
 import re
@@ -89,3 +90,24 @@ def test_only_new_or_available_tokens_on_no_evse_in_a_managed_organization_may_m
     }
 
     assert table_checkboxes(client)[0] == expected
+
+
+@pytest.mark.parametrize("who", ["manager", "superuser"])
+def test_select_all_matching_selects_and_counts_what_the_review_accepts(
+    client, people, every_kind_of_token, who
+):
+    user = factories.make_superuser() if who == "superuser" else getattr(people, who)
+    client.force_login(user)
+    # More than a page, so that the offer to select all of them is made.
+    extra = {token.serial for token in factories.make_tokens(people.org, 20, prefix="EXTRA")}
+    accepted = accepted_by_review(user, set(every_kind_of_token)) | extra
+    seen = len(shown_serials(client.get(PAGE, {"per_page": "250"})))
+    assert seen > 25
+
+    offer = page_html(client.get(PAGE, {"per_page": "25"}))
+    client.post(f"{PAGE}?per_page=25", {"selection": "all_matching"})
+    selected = client.get(FORM_URL, {"selected": "1"}).context["form"]["token_sns"].value()
+
+    assert set(selected.split()) == accepted
+    assert f"Select all {len(accepted)} matching tokens that can move" in offer
+    assert f"{seen - len(accepted)} cannot move:" in offer

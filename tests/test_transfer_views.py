@@ -159,6 +159,74 @@ def test_review_lists_every_problem_by_serial_and_offers_no_transfer(manager_cli
     assert 'value="transfer"' not in text(response)
 
 
+def test_review_offers_to_remove_the_tokens_that_cannot_move(manager_client, people, east):
+    factories.make_token(people.org, "TKN-OK")
+    factories.make_token(people.org, "TKN-ACTIVE", status=PortToken.Status.ACTIVE)
+
+    response = post(
+        manager_client, "review", token_sns="TKN-OK TKN-ACTIVE TKN-NOPE", to_org="ORG-EAST"
+    )
+
+    assert re.search(
+        r'<button type="submit" form="transfer-form" name="action" value="drop_problems"[^>]*>'
+        r"Remove the 2 tokens that cannot move and review again</button>",
+        text(response),
+    )
+
+
+def test_removing_the_tokens_that_cannot_move_reviews_the_rest_again(manager_client, people, east):
+    factories.make_token(people.org, "TKN-OK")
+    factories.make_token(people.org, "TKN-2")
+    factories.make_token(people.org, "TKN-ACTIVE", status=PortToken.Status.ACTIVE)
+
+    response = post(
+        manager_client,
+        "drop_problems",
+        token_sns="TKN-OK, TKN-ACTIVE TKN-NOPE TKN-2 TKN-OK",
+        to_org="ORG-EAST",
+        note="Garage B",
+    )
+
+    assert response.status_code == 200
+    assert response.context["review"].ok
+    assert response.context["form"]["token_sns"].value() == "TKN-OK\nTKN-2"
+    assert response.context["form"]["note"].value() == "Garage B"
+    assert "Removed 2 Token S/Ns that cannot move: TKN-ACTIVE, TKN-NOPE." in text(response)
+    assert "Ready to move 2 tokens to Acme East" in text(response)
+    # Nothing moved: the list was only cleaned and reviewed.
+    assert org_of("TKN-OK") == "ORG-ACME"
+
+
+def test_no_removal_is_offered_when_nothing_would_be_left(manager_client, people, east):
+    factories.make_token(people.org, "TKN-ACTIVE", status=PortToken.Status.ACTIVE)
+
+    response = post(manager_client, "review", token_sns="TKN-ACTIVE", to_org="ORG-EAST")
+
+    assert 'value="drop_problems"' not in text(response)
+
+
+def test_tokens_already_in_the_destination_are_named_as_such(manager_client, people, east):
+    factories.make_token(people.org, "TKN-OK")
+    factories.make_token(east, "TKN-THERE")
+    factories.make_token(people.org, "TKN-ACTIVE", status=PortToken.Status.ACTIVE)
+    # In the destination, but Active: that it cannot move is what matters.
+    factories.make_token(east, "TKN-THERE-ACTIVE", status=PortToken.Status.ACTIVE)
+
+    response = post(
+        manager_client,
+        "review",
+        token_sns="TKN-OK TKN-THERE TKN-ACTIVE TKN-THERE-ACTIVE",
+        to_org="ORG-EAST",
+    )
+
+    page = re.sub(r"\s+", " ", text(response))
+    assert "2 tokens cannot move" in page
+    assert "1 token is already in Acme East (ORG-EAST)" in page
+    assert [p.serial for p in response.context["already_there"]] == ["TKN-THERE"]
+    assert [p.serial for p in response.context["problems"]] == ["TKN-ACTIVE", "TKN-THERE-ACTIVE"]
+    assert "Remove the 3 tokens that cannot move and review again" in page
+
+
 def test_missing_or_unknown_action_only_reviews(manager_client, people, east):
     factories.make_token(people.org, "TKN-1")
 

@@ -21,7 +21,7 @@ from django.http import HttpResponseRedirect
 
 from inventory.columns import COLUMNS, COLUMNS_BY_KEY
 from inventory.preferences import clear_column_choice, save_column_choice
-from inventory.viewstate import query_items_except
+from inventory.viewstate import NO_VIEW_QUERY, query_items_except
 
 #: Query parameters of the chooser's unsaved draft; never part of the table's view state.
 DRAFT_PARAMETERS = ("chooser", "moved")
@@ -134,6 +134,7 @@ def _parse_draft(raw: str) -> list[tuple[str, bool]]:
 
 
 def _redirect(request, items, *, fragment: str = "") -> HttpResponseRedirect:
-    query = urlencode(items)
-    url = request.path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    # Never the bare path: for a user with a default saved view it would open that view.
+    query = urlencode(items) or NO_VIEW_QUERY
+    url = f"{request.path}?{query}" + (f"#{fragment}" if fragment else "")
     return HttpResponseRedirect(url, status=303)

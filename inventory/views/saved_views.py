@@ -38,7 +38,7 @@ from inventory.saved_views import (
     usable_views,
     view_for_user,
 )
-from inventory.viewstate import parse_view_state, query_items_except
+from inventory.viewstate import NO_VIEW_QUERY, parse_view_state, query_items_except
 
 FIELDS = ("name", "query", "share_with")
 
@@ -264,17 +264,18 @@ def default_view_redirect(request) -> HttpResponseRedirect | None:
 
 def views_menu(request, state) -> dict:
     """The Views menu of the table: the views the user may use (their own, then the shared
-    ones with who shared them), which one is open (`view=<id>`; an id the user may not use
-    marks nothing), the owner's actions on it, and the save form for the current view."""
+    ones with who shared them), which one is open (`state.view`; an id the user may not
+    use marks nothing, and is dropped from the state so no link carries it), the owner's
+    actions on it, and the save form for the current view."""
     views = list(usable_views(request.user))
-    open_id = request.GET.get(OPEN_VIEW_PARAMETER, "")
-    open_view = next((view for view in views if str(view.pk) == open_id), None)
+    open_view = next((view for view in views if view.pk == state.view), None)
+    state.view = open_view.pk if open_view else None
     organizations = list(sharing_choices(request.user))
     here = request.get_full_path()
     without_view = urlencode(query_items_except(request.GET, (OPEN_VIEW_PARAMETER,)))
     # Columns always named: a saved view shows the same columns to every reader, whatever
     # column choice each has saved.
-    current = state.query_string(columns=state.columns, page=None)
+    current = state.query_string(columns=state.columns, page=None, view=None)
     items = [
         {"row": _row(request.user, view, None), "is_open": view == open_view} for view in views
     ]
@@ -286,7 +287,9 @@ def views_menu(request, state) -> dict:
         "owned_open": owned_open,
         "current_query": current,
         "here": here,
-        "after_delete": request.path + (f"?{without_view}" if without_view else ""),
+        "manages_any": bool(organizations),
+        # Never the bare path: that would open the default view (SPEC "Saved views").
+        "after_delete": f"{request.path}?{without_view or NO_VIEW_QUERY}",
         "save_form": SavedViewForm(
             initial={"query": current}, organizations=organizations, auto_id="save-view-%s"
         ),

@@ -22,7 +22,6 @@ from inventory.selectors import (
     visible_tokens,
 )
 from inventory.tables import page_of_tokens, port_token_table
-from inventory.transfers import MAX_TOKENS
 from inventory.views.column_chooser import apply_column_chooser, column_chooser
 from inventory.views.filter_builder import (
     CHOICES_PARAM,
@@ -30,7 +29,13 @@ from inventory.views.filter_builder import (
     value_choices_response,
 )
 from inventory.views.saved_views import default_view_redirect, views_menu
-from inventory.viewstate import PER_PAGE_CHOICES, parse_view_state
+from inventory.views.selection import SELECTION_FIELD, selection_context, selection_response
+from inventory.viewstate import (
+    CHIP_TITLE_ITEMS,
+    NO_VIEW_QUERY,
+    PER_PAGE_CHOICES,
+    parse_view_state,
+)
 
 EXPORT_LINKS = (
     ("csv", "visible", "Export visible columns (CSV)"),
@@ -42,6 +47,8 @@ EXPORT_LINKS = (
 
 def port_token_list(request):
     if request.method == "POST":
+        if SELECTION_FIELD in request.POST:
+            return selection_response(request)
         return apply_column_chooser(request)
     if CHOICES_PARAM in request.GET:
         return value_choices_response(request)
@@ -50,9 +57,14 @@ def port_token_list(request):
         return default
     submitted = form_redirect(request.GET)
     if submitted is not None:
-        return canonical_redirect(request.path + (f"?{submitted}" if submitted else ""))
+        # A row removed from the builder without the script: the builder stays open.
+        editing = "#filter-builder" if "f_remove" in request.GET else ""
+        return canonical_redirect(request.path + f"?{submitted or NO_VIEW_QUERY}{editing}")
 
     state = parse_view_state(request.GET, saved_column_keys(request.user))
+    # First: it drops from the state a saved view the user may not use, so that no link
+    # of the page carries it.
+    menu = views_menu(request, state)
 
     tokens = visible_tokens(request.user)
     counts = status_counts(tokens, state)
@@ -62,7 +74,7 @@ def port_token_list(request):
         request.user,
         count=matching_count(counts, state),
     )
-    export_query = state.query_string(columns=state.columns, page=None, per_page=None)
+    export_query = state.query_string(columns=state.columns, page=None, per_page=None, view=None)
     context = {
         "state": state,
         "page": page,
@@ -71,23 +83,25 @@ def port_token_list(request):
         "start_display": f"{page.start_index():,}",
         "end_display": f"{page.end_index():,}",
         "num_pages_display": f"{page.paginator.num_pages:,}",
+        "selection": selection_context(request, state, page, manages_any=menu["manages_any"]),
         "table": port_token_table(page, state) if page.object_list else None,
         "status_summary": _status_summary(request.user, state, counts),
         "renewals_url": _renewals_url(state),
         "status_all_url": (
-            "?" + state.query_string(filters=with_status(state, None), page=None)
+            state.link(filters=with_status(state, None), page=None)
             if any(is_status_filter(f) for f in state.filters)
             else None
         ),
         "chips": _chips(state),
+        "filters_open": _builder_needs_attention(state),
         **builder_context(state, tokens),
         "search_hidden": state.query_items(q=None, page=None),
-        "clear_filters_url": "?" + state.query_string(filters=[], match=None, page=None),
-        "clear_all_url": "?" + state.query_string(filters=[], match=None, q=None, page=None),
+        "clear_filters_url": state.link(filters=[], match=None, page=None),
+        "clear_all_url": state.link(filters=[], match=None, q=None, page=None),
         "chooser": column_chooser(state, request.GET),
         "organization": organization_in_view(request.user, state),
         "sort_note": _hidden_sort_note(state),
-        "views_menu": views_menu(request, state),
+        "views_menu": menu,
         "per_page_choices": PER_PAGE_CHOICES,
         "per_page_hidden": state.query_items(per_page=None, page=None),
         "pages": _page_links(state, page),
@@ -96,16 +110,21 @@ def port_token_list(request):
         "export_links": _export_links(export_query),
         "export_base": reverse("inventory:port_tokens_export"),
         "export_query": export_query,
-        "transfer_url": reverse("inventory:transfer"),
-        "all_matching_url": (
-            reverse("inventory:transfer")
-            + "?"
-            + urlencode([("all_matching", "1"), *state.query_items(page=None, per_page=None)])
-        ),
-        # "Select all N matching" is offered up to the most tokens one transfer may move.
-        "select_all_limit": MAX_TOKENS,
+        # The selection's POST comes back to this very view (never the bare path, which
+        # would open a default saved view).
+        "selection_action": request.get_full_path()
+        if request.META.get("QUERY_STRING")
+        else f"{request.path}?{NO_VIEW_QUERY}",
     }
     return render(request, "inventory/port_tokens.html", context)
+
+
+def _builder_needs_attention(state) -> bool:
+    """Whether the filter builder opens by itself: a filter of the URL could not be used,
+    and the user has it to fix. Otherwise the applied filters show as chips."""
+    return any(row.error for row in state.filter_rows) or any(
+        message.piece in ("filters", "match") for message in state.messages
+    )
 
 
 #: How a sort reads, by the kind of its column: (ascending, descending).
@@ -126,7 +145,7 @@ def _hidden_sort_note(state) -> dict | None:
     return {
         "text": f"Sorted by {column.short_label}, "
         + SORT_DIRECTION_WORDS[column.kind][state.sort_descending],
-        "clear_url": "?" + state.query_string(sort=None, page=None),
+        "clear_url": state.link(sort=None, page=None),
     }
 
 
@@ -147,7 +166,7 @@ def _status_summary(user, state, counts: dict[str, int]) -> dict:
             "count": count,
             "count_display": f"{count:,}",
             "current": status.lower() in chosen,
-            "url": "?" + state.query_string(filters=with_status(state, status), page=None),
+            "url": state.link(filters=with_status(state, status), page=None),
         }
         for status, count in counts.items()
     ]
@@ -164,7 +183,7 @@ def _status_summary(user, state, counts: dict[str, int]) -> dict:
 
 def _renewals_url(state) -> str:
     """The renewals forecast of the table's current view."""
-    query = state.query_string(page=None)
+    query = state.query_string(page=None, view=None)
     return reverse("inventory:renewals") + (f"?{query}" if query else "")
 
 
@@ -175,15 +194,17 @@ def _chips(state) -> list[dict]:
     search = [
         {
             "text": f"Search: {state.q}",
-            "remove_url": "?" + state.query_string(q=None, page=None),
+            "title": f"Search: {state.q}",
+            "remove_url": state.link(q=None, page=None),
             "search": True,
         }
     ]
     return (search if state.q else []) + [
         {
             "text": f.describe(),
-            "remove_url": "?"
-            + state.query_string(filters=filters[:i] + filters[i + 1 :], page=None),
+            # The whole value on hover, where the chip names only the first few items.
+            "title": f.describe(named_items=CHIP_TITLE_ITEMS),
+            "remove_url": state.link(filters=filters[:i] + filters[i + 1 :], page=None),
         }
         for i, f in enumerate(filters)
     ]
@@ -191,7 +212,7 @@ def _chips(state) -> list[dict]:
 
 def _page_links(state, page) -> dict:
     def link(number):
-        return "?" + state.query_string(page=number)
+        return state.link(page=number)
 
     return {
         "first": link(1) if page.has_previous() else None,

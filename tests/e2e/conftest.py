@@ -280,3 +280,12 @@ def column_headers(page) -> list[str]:
     texts = page.locator(".token-table thead th:not(.select-col)").all_inner_texts()
     # The sort arrow is decoration (aria-hidden); the label is what the user reads.
     return [" ".join(text.replace("▲", "").replace("▼", "").split()) for text in texts]
+
+
+def open_filters(page):
+    """Open the filter panel (the Filters button above the table), if it is closed, and
+    answer its builder form."""
+    panel = page.locator("details.filter-panel")
+    if not panel.evaluate("panel => panel.open"):
+        panel.locator("summary").click()
+    return page.locator("[data-filter-builder]")

@@ -62,7 +62,7 @@ def test_transfer_form_review_detail_and_history(page, live_server):
     assert serious_accessibility_violations(page) == []
 
     page.get_by_label("Token S/Ns").fill("BAY-000001")
-    page.get_by_role("button", name="Review again").click()
+    page.get_by_role("button", name="Review again", exact=True).click()
     assert page.get_by_role("button", name="Transfer 1 token").is_visible()
     assert serious_accessibility_violations(page) == []
 

@@ -5,6 +5,7 @@ import pytest
 from tests.e2e.conftest import (
     chips,
     make_inventory,
+    open_filters,
     page_query,
     result_count,
     shown_serials,
@@ -19,7 +20,7 @@ def test_two_builder_rows_matching_any_show_chips_count_and_url(page, live_serve
     sign_in(page, live_server, inventory.user)
     assert result_count(page).startswith("42 tokens")
 
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
     # With JavaScript the builder starts with one empty row and grows on demand.
     assert builder.locator("[data-filter-row]").count() == 1
     builder.get_by_label("Field of filter 1").select_option(label="Cloud Plan")
@@ -70,7 +71,7 @@ def test_removing_a_chip_drops_that_filter_only(page, live_server):
 def test_removing_a_builder_row_before_applying_leaves_the_other(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
     builder.get_by_label("Field of filter 1").select_option(label="Org Name")
     builder.get_by_label("Value of filter 1").fill("bayside")
     builder.get_by_role("button", name="+ Add Filter").click()
@@ -89,7 +90,7 @@ def test_removing_a_builder_row_before_applying_leaves_the_other(page, live_serv
 def test_a_date_filter_offers_before_and_after_only_on_date_columns(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
     operator = builder.get_by_label("Operator of filter 1")
 
     builder.get_by_label("Field of filter 1").select_option(label="Org Name")

@@ -2,6 +2,7 @@
 focus is, and works with Enter, Space and Escape."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import column_headers, make_inventory, result_count, sign_in
 
@@ -99,6 +100,10 @@ def test_filter_builder_and_chips_work_from_the_keyboard(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
 
+    # The builder opens from its button, like the menus.
+    toggle = tab_to(page, lambda e: e["tag"] == "summary" and e["text"].startswith("Filters"))
+    assert_focus_ring(toggle)
+    page.keyboard.press("Enter")
     field = tab_to(page, lambda e: e["tag"] == "select")
     assert_focus_ring(field)
     # Typing on a focused select picks the option that starts with the typed text.
@@ -110,7 +115,14 @@ def test_filter_builder_and_chips_work_from_the_keyboard(page, live_server):
     page.wait_for_url("**filter=org_name%3Acontains%3Abayside**")
     assert page.locator(".chips .chip-text").all_inner_texts() == ["Org Name contains bayside"]
     assert result_count(page).startswith("8 tokens")
+    # Applied, the builder closes to its chips, and the focus is on the chip row.
+    assert page.evaluate("document.activeElement.id") == "chips"
 
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert focused(page)["text"].startswith("Filters")
+    page.keyboard.press("Enter")
     add = tab_to(page, lambda e: e["text"] == "+ Add Filter")
     assert_focus_ring(add)
     page.keyboard.press("Enter")
@@ -123,6 +135,8 @@ def test_filter_builder_and_chips_work_from_the_keyboard(page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "filter=" not in url)
     assert result_count(page).startswith("42 tokens")
+    # The last chip gone, the focus is where the chip row was: the search box.
+    assert page.evaluate("document.activeElement.id") == "quick-search"
 
 
 def test_rows_are_selected_and_sorted_from_the_keyboard(page, live_server):
@@ -133,14 +147,22 @@ def test_rows_are_selected_and_sorted_from_the_keyboard(page, live_server):
     assert_focus_ring(sort)
     page.keyboard.press("Enter")
     page.wait_for_url("**sort=-token_sn**")
+    # After the reload the focus is back on the header the user sorted.
+    assert page.evaluate("document.activeElement.matches('th.col-token_sn .sort-link')"), focused(
+        page
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "sort=token_sn" in url)
+    assert page.evaluate("document.activeElement.matches('th.col-token_sn .sort-link')")
 
     box = tab_to(page, lambda e: e["text"] == "Select BAY-000007 for transfer")
     assert_focus_ring(box)
     page.keyboard.press("Space")
-    assert page.locator("[data-selection-count]").inner_text() == "1 selected"
+    expect(page.locator("[data-selection-count]")).to_have_text("1 selected")
     tab_to(page, lambda e: e["text"] == "Transfer selected", backwards=True)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/transfer/?token=BAY-000007")
+    page.wait_for_url("**/transfer/?selected=1")
+    assert page.get_by_label("Token S/Ns").input_value() == "BAY-000007"
 
 
 def test_every_focus_stop_on_the_table_page_shows_a_focus_ring(page, live_server):

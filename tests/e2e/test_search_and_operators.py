@@ -11,6 +11,7 @@ from tests.e2e.conftest import (
     chips,
     make_inventory,
     new_context,
+    open_filters,
     page_query,
     result_count,
     screenshot,
@@ -28,7 +29,7 @@ def test_slash_focuses_the_search_and_the_search_narrows_the_table(page, live_se
     search = page.get_by_role("searchbox", name="Search tokens")
 
     # "/" typed into a field stays in the field.
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
     builder.get_by_role("button", name="+ Add Filter").click()
     builder.get_by_label("Field of filter 2").select_option(label="Org Name")
     builder.get_by_label("Value of filter 2").fill("a/b")
@@ -58,7 +59,7 @@ def test_slash_focuses_the_search_and_the_search_narrows_the_table(page, live_se
 def test_is_any_of_on_status_offers_checkboxes_with_counts(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
 
     builder.get_by_label("Field of filter 1").select_option(label="Status")
     builder.get_by_label("Operator of filter 1").select_option(label="Is Any Of")
@@ -77,7 +78,8 @@ def test_is_any_of_on_status_offers_checkboxes_with_counts(page, live_server):
     assert page_query(page)["filter"] == ["status:in:New|Active"]
     assert chips(page) == ["Status is any of New, Active"]
     assert result_count(page).startswith(f"{ACME_NEW + ACME_ACTIVE} tokens")
-    # The page shows the same checkboxes, as applied, ready to change.
+    # Opened again, the builder shows the same checkboxes, as applied, ready to change.
+    open_filters(page)
     assert builder.get_by_role("checkbox", name="New").is_checked()
     assert not builder.get_by_role("checkbox", name="Available").is_checked()
     assert serious_accessibility_violations(page) == []
@@ -87,7 +89,7 @@ def test_is_any_of_on_status_offers_checkboxes_with_counts(page, live_server):
 def test_a_pasted_list_of_serials_narrows_the_table_to_exactly_those(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
 
     builder.get_by_label("Field of filter 1").select_option(label="Token S/N")
     builder.get_by_label("Operator of filter 1").select_option(label="Is Any Of")
@@ -108,7 +110,7 @@ def test_a_pasted_list_of_serials_narrows_the_table_to_exactly_those(page, live_
 def test_between_takes_two_date_fields_and_is_empty_no_value(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
 
     builder.get_by_label("Field of filter 1").select_option(
         label="Plan End Date / Auto Renew On (Pacific Time)"
@@ -148,7 +150,7 @@ def test_without_javascript_the_new_controls_are_plain_form_fields(plain_page, l
     page = plain_page
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user)
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
 
     # A first Apply with the values typed; the page then offers the checkboxes.
     builder.get_by_label("Field of filter 1").select_option(label="Status")
@@ -159,6 +161,8 @@ def test_without_javascript_the_new_controls_are_plain_form_fields(plain_page, l
     builder.get_by_role("button", name="Apply Filters").click()
     page.wait_for_url("**filter=**")
     assert page_query(page)["filter"] == ["status:in:New", "org_name:not_empty:"]
+    # Applied: the panel shows the chips; opened again, the builder offers checkboxes.
+    open_filters(page)
     assert builder.get_by_role("checkbox", name="New").is_checked()
     builder.get_by_role("checkbox", name="Available").check()
     builder.get_by_role("button", name="Apply Filters").click()

@@ -48,7 +48,7 @@ def test_hidden_and_shown_columns_stay_after_reload_and_on_the_next_visit(page, 
 
     page.locator("summary", has_text="Columns").click()
     page.get_by_role("button", name="Reset to default").click()
-    page.wait_for_url("**/inventory/port-tokens/")
+    page.wait_for_url("**/inventory/port-tokens/?view=")
     assert column_headers(page) == DEFAULT_LABELS
     page.goto("/inventory/port-tokens/")
     assert column_headers(page) == DEFAULT_LABELS

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from inventory.models import PortToken, Transfer
 from tests.e2e.conftest import make_inventory, sign_in
@@ -14,18 +15,28 @@ def test_selected_rows_are_reviewed_transferred_and_recorded(page, live_server):
     inventory = make_inventory()
     sign_in(page, live_server, inventory.user, "/inventory/port-tokens/?filter=org_id:is:ORG-ACME")
     transfer = page.get_by_role("button", name="Transfer selected")
-    # Nothing selected yet, so nothing to transfer; Active tokens cannot be picked at all.
-    assert transfer.is_disabled()
+    # Nothing selected yet, so nothing to transfer, and the button says why; Active tokens
+    # cannot be picked at all.
+    assert transfer.get_attribute("aria-disabled") == "true"
+    expect(transfer).to_have_accessible_description(
+        "Select tokens to transfer: New or Available tokens applied to no EVSE, in an "
+        "organization you manage."
+    )
+    # Pressed anyway, it stays and points at its reason.
+    transfer.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#transfer-hint")).to_have_class(re.compile("is-flagged"))
+    assert page.url.endswith("/inventory/port-tokens/?filter=org_id:is:ORG-ACME")
     assert page.get_by_label(
         "ACME-ACTIVE-1 cannot be selected: Active tokens cannot be transferred"
     ).is_disabled()
 
     page.get_by_label("Select ACME-000001 for transfer").check()
     page.get_by_label("Select ACME-000002 for transfer").check()
-    assert page.locator("[data-selection-count]").inner_text() == "2 selected"
+    expect(page.locator("[data-selection-count]")).to_have_text("2 selected")
     transfer.click()
 
-    page.wait_for_url("**/inventory/port-tokens/transfer/?token=ACME-000001&token=ACME-000002")
+    page.wait_for_url("**/inventory/port-tokens/transfer/?selected=1")
     assert page.get_by_role("heading", name="Transfer tokens").is_visible()
     assert page.get_by_label("Token S/Ns").input_value().split() == ["ACME-000001", "ACME-000002"]
     page.get_by_label("Destination organization").select_option(
@@ -58,7 +69,7 @@ def test_selected_rows_are_reviewed_transferred_and_recorded(page, live_server):
         )
     ) == {"ORG-BAY"}
 
-    page.get_by_role("navigation", name="Inventory").get_by_role("link", name="Transfers").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Transfers").click()
     page.wait_for_url("**/inventory/transfers/")
     rows = page.locator(".transfer-table tbody tr")
     assert rows.count() == 1

@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     column_headers,
     make_inventory,
     new_context,
+    open_filters,
     result_count,
     sign_in,
 )
@@ -33,7 +34,7 @@ def test_plain_forms_filter_choose_columns_and_export(plain_page, live_server, t
     sign_in(page, live_server, inventory.user)
 
     # No script to add rows: the builder offers three plain rows and no "Add Filter".
-    builder = page.locator("[data-filter-builder]")
+    builder = open_filters(page)
     assert builder.locator("[data-filter-row]").count() == 3
     assert builder.get_by_role("button", name="+ Add Filter").is_hidden()
     builder.get_by_label("Field of filter 1").select_option(label="Org Name")
