@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from inventory.api.keys import revoke_api_keys
 from inventory.models import (
+    ApiKey,
     CloudPlanPart,
     ColumnPreference,
     Customer,
@@ -155,3 +157,29 @@ class SavedViewAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """API keys are made by their users (the API keys page, or `create_api_token`), the
+    only moment a key is shown; an administrator may list them and revoke them."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke(self, request, queryset):
+        count = revoke_api_keys(queryset)
+        self.message_user(request, f"Revoked {count} API key{'s' if count != 1 else ''}.")

@@ -387,3 +387,37 @@ class SavedView(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.owner})"
+
+
+class ApiKey(models.Model):
+    """A personal key for the JSON API. Only a hash of the key is stored: the key itself is
+    shown once, when it is made. `prefix` (the key's first characters) tells a user's keys
+    apart on the API keys page and finds the row a presented key belongs to;
+    `inventory.api.keys` holds the rules (making, checking, revoking)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+        constraints = [
+            not_blank("name", "api_key_name_not_blank"),
+            not_blank("prefix", "api_key_prefix_not_blank"),
+            not_blank("key_hash", "api_key_hash_not_blank"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("name"), 100), name="api_key_name_length"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…) of {self.user}"

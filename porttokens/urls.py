@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from inventory.views import accounts
+from inventory.views import accounts, api_tokens
 
 # Django's auth routes, listed so that each is a decision: the password reset pages exist
 # only while email is configured (they answer 404 otherwise, checked per request).
@@ -24,11 +24,14 @@ account_urlpatterns = [
         name="password_reset_confirm",
     ),
     path("reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
+    path("api-tokens/", api_tokens.api_token_list, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke, name="api_token_revoke"),
 ]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inventory:port_tokens"), name="home"),
     path("accounts/", include(account_urlpatterns)),
     path("admin/", admin.site.urls),
+    path("api/", include("inventory.api.urls")),
     path("", include("inventory.urls")),
 ]
