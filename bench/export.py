@@ -10,7 +10,7 @@ already holding exactly that many tokens is reused). Then every measurement runs
 fresh child process, so its peak memory is its own:
 
 - our CSV and XLSX through the real view: a logged-in superuser's test Client reading the
-  streamed body, scope=all (25 columns), the default sort, every token;
+  streamed body, scope=all (25 columns), the default sort or `--sort`, every token;
 - references on the same query in the same run: PostgreSQL `COPY (query) TO STDOUT CSV`
   with the 25 display expressions, read through psycopg; the ORM + csv.writer path the
   export uses on SQLite; openpyxl write-only; django-tables2's TableExport (CSV and XLSX)
@@ -124,6 +124,7 @@ def prepare(tokens: int) -> None:
 def run_child(name: str, args) -> dict:
     command = [sys.executable, __file__, "--child", name]
     command += ["--reference-rows", str(args.reference_rows), "--tokens", str(args.tokens)]
+    command += [f"--sort={args.sort}"]
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ)
     if result.returncode != 0:
         return {"name": name, "error": (result.stderr.strip().splitlines() or ["?"])[-1]}
@@ -167,7 +168,7 @@ def export_queryset():
     return build(user, parse_export_request(QueryDict("format=csv&scope=all")))
 
 
-def through_view(file_format: str) -> dict:
+def through_view(file_format: str, sort: str = "") -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -176,7 +177,8 @@ def through_view(file_format: str) -> dict:
     client = Client()
     client.force_login(get_user_model().objects.get(username=BENCH_USERNAME))
     started = time.perf_counter()
-    response = client.get("/inventory/port-tokens/export/", {"format": file_format, "scope": "all"})
+    params = {"format": file_format, "scope": "all", **({"sort": sort} if sort else {})}
+    response = client.get("/inventory/port-tokens/export/", params)
     first_byte = first_rows = None
     size = 0
     for chunk in response.streaming_content:
@@ -187,7 +189,7 @@ def through_view(file_format: str) -> dict:
         size += len(chunk)
     seconds = time.perf_counter() - started
     rows = ExportLog.objects.order_by("-pk").values_list("row_count", flat=True).first()
-    label = f"ours: {file_format.upper()} through the view"
+    label = f"ours: {file_format.upper()} through the view" + (f", sort={sort}" if sort else "")
     return dict(label=label, rows=rows, seconds=seconds, first_byte=first_byte,
                 first_rows=first_rows, bytes=size)  # fmt: skip
 
@@ -376,7 +378,7 @@ def child(name: str, args) -> None:
     start_mb = rss_mb()
     limit = args.reference_rows
     if name in ("view-csv", "view-xlsx"):
-        result = through_view(name.split("-")[1])
+        result = through_view(name.split("-")[1], args.sort)
     elif name == "copy":
         result = copy_reference()
     elif name == "python-csv":
@@ -423,6 +425,9 @@ def main() -> None:
         type=int,
         default=1,
         help="rounds, interleaved; the fastest of each is shown (a shared machine is noisy)",
+    )
+    parser.add_argument(
+        "--sort", default="", help="the exports' sort (sort= of the table), default Token S/N"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

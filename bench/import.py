@@ -7,9 +7,12 @@
 The files are made once and reused (`--files`): `seed_demo --tokens N` in a throwaway
 SQLite database, written out as CSV with the 25 labels and the shown text of every
 column (formula-looking text neutralized, as the export does): `tokens.csv`, and
-`changed.csv`, the same tokens with every Renewal Owner and Station Name changed.
+`changed.csv`, the same tokens with every Renewal Owner and Station Name changed; and the
+same two as XLSX (`tokens.xlsx`, `changed.xlsx`), written by the app's own XLSX export.
 
-Then three imports into the configured database (created if it is a missing PostgreSQL
+Then, for each series (CSV; XLSX read by calamine, the import's reader for a workbook
+without formulas; XLSX read by openpyxl, its reader for one with formulas), three imports
+into the configured database (created if it is a missing PostgreSQL
 database, migrated, its inventory emptied first; it must hold no transfer history), each
 in a fresh child process so that its peak memory is its own:
 
@@ -39,7 +42,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "porttokens.settings")
 os.environ.setdefault("DEBUG", "1")
 
-IMPORTS = [("create", "tokens.csv"), ("update", "changed.csv"), ("unchanged", "changed.csv")]
+IMPORTS = [("create", "tokens"), ("update", "changed"), ("unchanged", "changed")]
+#: (label, file suffix, reader forced): each series starts from an empty inventory.
+SERIES = [
+    ("CSV", ".csv", None),
+    ("XLSX, calamine", ".xlsx", None),
+    ("XLSX, openpyxl", ".xlsx", "openpyxl"),
+]
 
 
 def setup_django() -> None:
@@ -71,6 +80,7 @@ def write_files(tokens: int, folder: Path) -> None:
     """Runs in a child whose DATABASE_URL is a throwaway SQLite file."""
     setup_django()
     from django.core.management import call_command
+    from django.db import connection
 
     from inventory.columns import COLUMNS
     from inventory.demo import seed_demo
@@ -98,10 +108,30 @@ def write_files(tokens: int, folder: Path) -> None:
             if shown["station_sn"]:
                 shown["station_name"] = f"Renamed {shown['station_sn']}"
             writers[1].writerow(shown.values())
+    # The same rows as XLSX, written by the export itself; then the changes, and again.
+    write_xlsx(folder / "tokens.xlsx")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE inventory_porttoken SET renewal_owner = 'renewals+' || serial || '@example.com'"
+        )
+        cursor.execute("UPDATE inventory_station SET name = 'Renamed ' || serial")
+    write_xlsx(folder / "changed.xlsx")
+
+
+def write_xlsx(path: Path) -> None:
+    from inventory.columns import COLUMNS
+    from inventory.exports.xlsx import python_xlsx_rows, xlsx_pieces
+    from inventory.models import PortToken
+
+    tokens = PortToken.objects.order_by("serial")
+    with open(path, "wb") as file:
+        for piece in xlsx_pieces(python_xlsx_rows(tokens, list(COLUMNS)), list(COLUMNS)):
+            file.write(piece)
 
 
 def ensure_files(tokens: int, folder: Path) -> None:
-    if all((folder / name).exists() for _, name in IMPORTS):
+    names = [name + suffix for _, name in IMPORTS for _, suffix, _ in SERIES]
+    if all((folder / name).exists() for name in names):
         print(f"reusing the files in {folder}")
         return
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,7 +156,16 @@ def empty_inventory() -> None:
     if apps.get_model("inventory", "Transfer").objects.exists():
         sys.exit("The database holds a transfer history (append-only): use another database.")
     # Referencing tables first; plain DELETE, as the history's triggers refuse TRUNCATE.
-    names = ["PortToken", "Evse", "Station", "Order", "Customer", "CloudPlanPart", "Organization"]
+    names = [
+        "PortToken",
+        "TokenCount",
+        "Evse",
+        "Station",
+        "Order",
+        "Customer",
+        "CloudPlanPart",
+        "Organization",
+    ]
     with connection.cursor() as cursor:
         for name in names:
             table = apps.get_model("inventory", name)._meta.db_table
@@ -144,11 +183,15 @@ def vacuum() -> None:
 # --- one import, in a child ----------------------------------------------------------------
 
 
-def measure_import(path: Path) -> None:
+def measure_import(path: Path, reader: str | None) -> None:
     setup_django()
     from django.conf import settings
 
-    from inventory.importing import import_tokens
+    from inventory.importing import import_tokens, read
+
+    if reader == "openpyxl":
+        # As a workbook with formulas is read: openpyxl, saved results and formulas.
+        read._calamine_sheets = read._openpyxl_sheets
 
     # As in production: with DEBUG on, Django keeps the text of every query it runs.
     settings.DEBUG = False
@@ -188,28 +231,38 @@ def main() -> None:
     parser.add_argument("--write-files", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--empty", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reader", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only", help="series to run, by label: csv, calamine, openpyxl (default all)"
+    )
     options = parser.parse_args()
     if options.write_files:
         return write_files(options.tokens, options.write_files)
     if options.measure:
-        return measure_import(options.measure)
+        return measure_import(options.measure, options.reader)
     if options.empty:
         return empty_inventory()
 
     ensure_files(options.tokens, options.files)
     ensure_database()
-    subprocess.run([sys.executable, __file__, "--empty"], check=True)
-    print(
-        f"\n{'import':<10} {'rows':>9} {'s':>7} {'rows/s':>8} {'cpu s':>7} {'peak MB':>8}  tokens"
-    )
-    for name, file_name in IMPORTS:
-        line = run_child("--measure", str(options.files / file_name))
+    wanted = options.only.split(",") if options.only else None
+    for label, suffix, reader in SERIES:
+        if wanted and not any(word in label.lower() for word in wanted):
+            continue
+        subprocess.run([sys.executable, __file__, "--empty"], check=True)
+        print(f"\n{label}")
         print(
-            f"{name:<10} {line['rows']:>9,} {line['seconds']:>7.1f} "
-            f"{line['rows'] / line['seconds']:>8,.0f} {line['cpu']:>7.1f} {line['peak_mb']:>8.0f}  "
-            f"{line['created']:,} created, {line['updated']:,} updated, "
-            f"{line['unchanged']:,} unchanged"
+            f"{'import':<10} {'rows':>9} {'s':>7} {'rows/s':>8} {'cpu s':>7} {'peak MB':>8}  tokens"
         )
+        for name, file_name in IMPORTS:
+            arguments = ["--measure", str(options.files / (file_name + suffix))]
+            line = run_child(*arguments, *(["--reader", reader] if reader else []))
+            print(
+                f"{name:<10} {line['rows']:>9,} {line['seconds']:>7.1f} "
+                f"{line['rows'] / line['seconds']:>8,.0f} {line['cpu']:>7.1f} "
+                f"{line['peak_mb']:>8.0f}  {line['created']:,} created, "
+                f"{line['updated']:,} updated, {line['unchanged']:,} unchanged"
+            )
 
 
 if __name__ == "__main__":

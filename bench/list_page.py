@@ -1,14 +1,18 @@
-"""Server time of the Port Tokens page at 100,000 tokens on SQLite. Run by hand:
+"""Server time of the Port Tokens page (and the renewals forecast). Run by hand:
 
-    .venv/bin/python bench/list_page.py                 # throwaway SQLite file in /tmp
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/list_page.py
+    .venv/bin/python bench/list_page.py                 # 100,000 tokens, throwaway SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_1m BENCH_TOKENS=1000000 \
+        .venv/bin/python bench/list_page.py             # a million tokens on PostgreSQL
 
-Seeds 100,000 tokens with `inventory.demo.seed_demo` (into an empty database only; a
+Seeds `BENCH_TOKENS` tokens with `inventory.demo.seed_demo` (into an empty database only; a
 database that already has tokens is reused as it is), then requests the page through
-Django's test client for a few typical view states, as the demo user (who sees six
+Django's test client for each view state below, as the demo user (who sees six
 organizations) and as a superuser (who sees every token), and prints the median and
-worst server time of each (and the median CPU time, which other programs on a shared
-machine do not inflate). The target is under 1 s each on the 2-core development machine.
+worst server time of each (and the median CPU time of this process, which other programs
+on a shared machine do not inflate; on PostgreSQL the database's own work is not in it).
+Targets: under 150 ms median for every page state (200 ms for the last page) and 300 ms
+for the renewals forecast; a state over its target is marked and the exit status is 1.
+`bench/explain.py` prints the PostgreSQL plans of the same states.
 """
 
 import os
@@ -21,7 +25,9 @@ from urllib.parse import urlencode
 
 TOKENS = int(os.environ.get("BENCH_TOKENS", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-BUDGET_SECONDS = 1.0
+#: Median server time allowed, by state name; every other page state gets DEFAULT_BUDGET.
+DEFAULT_BUDGET = 0.150
+BUDGETS = {"last page": 0.200, "renewals forecast": 0.300}
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DEBUG", "1")
@@ -48,6 +54,7 @@ from inventory.selectors import visible_tokens  # noqa: E402
 from inventory.viewstate import DEFAULT_PER_PAGE  # noqa: E402
 
 PAGE = "/inventory/port-tokens/"
+RENEWALS = "/inventory/renewals/"
 STATES = [
     ("no filter", ""),
     ("one contains filter", "filter=station_name:contains:garage"),
@@ -58,7 +65,14 @@ STATES = [
     ),
     ("non-ASCII contains (süd)", "filter=station_name:contains:süd"),
     ("contains on a timestamp", "filter=plan_start_date:contains:2025-03"),
+    ("contains on Token S/N", "filter=token_sn:contains:00042"),
+    ("contains on EVSE ID", "filter=evse_id:contains:b10001"),
+    ("contains on Customer Name", "filter=customer_name:contains:motors"),
+    ("contains on Org Name", "filter=org_name:contains:harbor"),
+    ("quick search", "q=garage"),
+    ("quick search, two words", "q=harbor+2025"),
     ("sorted by a date", "sort=-plan_end_date"),
+    ("sorted by a date, last page", "sort=-plan_end_date&page=LAST"),
     ("last page", "page=LAST"),
     ("all 25 columns, 250 a page", "per_page=250&columns=ALL"),
     # Twenty "does not contain" on the timestamp columns, none a whole year, month or day:
@@ -108,25 +122,24 @@ def measure(label: str, user) -> bool:
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     all_columns = ",".join(column.key for column in COLUMNS)
+    last = -(-visible_tokens(user).count() // DEFAULT_PER_PAGE)
     ok = True
     print(f"\n{label}")
     print(f"  {'view state':<31} {'median':>8} {'max':>8} {'cpu':>8} {'queries':>8}")
-    for name, query in STATES:
-        if "LAST" in query:
-            last = -(-visible_tokens(user).count() // DEFAULT_PER_PAGE)
-            query = query.replace("LAST", str(last))
-        query = query.replace("ALL", all_columns)
-        url = f"{PAGE}?{query}" if query else PAGE
+    pages = [(name, PAGE, query) for name, query in STATES]
+    for name, path, query in [*pages, ("renewals forecast", RENEWALS, "")]:
+        query = query.replace("LAST", str(last)).replace("ALL", all_columns)
+        url = f"{path}?{query}" if query else path
         client.get(url)  # warm the caches as a real user's second look would
         runs = [timed_get(client, url) for _ in range(RUNS)]
         times = [elapsed for elapsed, _, _ in runs]
         cpu = statistics.median(cpu for _, cpu, _ in runs)
         median = statistics.median(times)
-        ok &= max(times) < BUDGET_SECONDS
+        within = median < BUDGETS.get(name, DEFAULT_BUDGET)
+        ok &= within
         print(
             f"  {name:<31} {median * 1000:>6.0f}ms {max(times) * 1000:>6.0f}ms "
-            f"{cpu * 1000:>6.0f}ms {runs[0][2]:>8}"
-            + ("" if max(times) < BUDGET_SECONDS else "  OVER BUDGET")
+            f"{cpu * 1000:>6.0f}ms {runs[0][2]:>8}" + ("" if within else "  OVER TARGET")
         )
     return ok
 
@@ -140,7 +153,7 @@ def main() -> None:
     )
     ok = measure(f"demo user ({visible_tokens(demo).count():,} visible tokens)", demo)
     ok &= measure(f"superuser ({PortToken.objects.count():,} visible tokens)", admin)
-    print("\nEvery state under 1 s." if ok else "\nSome states took 1 s or more.")
+    print("\nEvery state within its target." if ok else "\nSome states over their target.")
     sys.exit(0 if ok else 1)
 
 

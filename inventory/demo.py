@@ -1,7 +1,9 @@
 """Deterministic, realistic demo data for `seed_demo`.
 
-The same `tokens` and `seed` always give the same rows. Everything is inserted with
-`bulk_create` in batches, so a million tokens keep memory flat.
+The same `tokens` and `seed` always give the same rows. Tokens, EVSEs and stations are
+written in batches as plain rows (COPY on PostgreSQL), so a million tokens keep memory flat
+and take seconds, not minutes; the few thousand organizations, customers and orders go
+through `bulk_create`.
 """
 
 import random
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from inventory.models import (
     CloudPlanPart,
@@ -239,6 +241,72 @@ def _demo_user(organizations: list[Organization]):
     return user
 
 
+# --- writing many rows ---------------------------------------------------------------------
+#
+# Stations, EVSEs and tokens come by the hundred thousand. They are written as plain
+# tuples, not model instances: on PostgreSQL with COPY (one stream per table, no SQL per
+# row), on SQLite with one prepared INSERT run over each batch. Stations and EVSEs get
+# their primary keys before they are written (tokens point at EVSEs, EVSEs at stations):
+# on PostgreSQL drawn from the table's own sequence (a batch draws one per token and
+# leaves the unused ones as gaps), on SQLite (one writer at a time) counted on from the
+# largest key in the table.
+
+STATION_COLUMNS = ("id", "serial", "name", "organization_id")
+EVSE_COLUMNS = ("id", "evse_id", "station_id")
+TOKEN_COLUMNS = (
+    "serial",
+    "part_id",
+    "order_id",
+    "organization_id",
+    "evse_id",
+    "activation_date",
+    "applied_date",
+    "plan_start_date",
+    "plan_end_date",
+    "status",
+    "renewal_owner",
+)
+
+
+class _Keys:
+    """Primary keys for new rows of one model, handed out before the rows are written."""
+
+    def __init__(self, model):
+        self.table = model._meta.db_table
+        self.next_sqlite = None
+
+    def take(self, count: int) -> list[int]:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.table, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+        if self.next_sqlite is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {self.table}")
+                self.next_sqlite = cursor.fetchone()[0]
+        first, self.next_sqlite = self.next_sqlite, self.next_sqlite + count
+        return list(range(first, first + count))
+
+
+def _write_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` (values in the order of `columns`) into `model`'s table."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
 @transaction.atomic
 def seed_demo(*, tokens: int, seed: int = 1) -> DemoResult:
     """Create `tokens` port tokens with their organizations, stations, orders and parts."""
@@ -248,39 +316,38 @@ def seed_demo(*, tokens: int, seed: int = 1) -> DemoResult:
     parts = _parts()
     customers = _customers(rng, max(4, organization_count * 2))
     orders = _orders(rng, max(1, tokens // 25), customers)
+    station_keys, evse_keys = _Keys(Station), _Keys(Evse)
+    dropped_indexes = _drop_secondary_indexes()
 
     station_number = 0
-    evse_number = 0
-    # Each organization fills its stations port by port, so active tokens sit together.
-    open_station: dict[int, tuple[Station, int]] = {}
+    # Each organization fills its stations port by port, so active tokens sit together:
+    # organization pk -> (station pk, station serial, ports left).
+    open_station: dict[int, tuple[int, str, int]] = {}
+    stations: list[tuple] = []
+    evses: list[tuple] = []
 
-    def next_evse(organization: Organization, pending_stations, pending_evses) -> Evse:
-        nonlocal station_number, evse_number
-        station, ports_left = open_station.get(organization.pk, (None, 0))
-        if station is None or ports_left == 0:
+    def next_evse(organization: Organization) -> int:
+        nonlocal station_number
+        station_pk, station_serial, ports_left = open_station.get(organization.pk, (0, "", 0))
+        if ports_left == 0:
             station_number += 1
-            station = Station(
-                serial=f"STN-{rng.choice('ABCDEFGH')}{1000000 + station_number}",
-                name=(
-                    f"{organization.name.split()[0]} {rng.choice(PLACES)} {station_number % 97 + 1}"
-                ),
-                organization=organization,
-            )
-            pending_stations.append(station)
+            station_serial = f"STN-{rng.choice('ABCDEFGH')}{1000000 + station_number}"
+            name = f"{organization.name.split()[0]} {rng.choice(PLACES)} {station_number % 97 + 1}"
+            station_pk = next(station_pks)
+            stations.append((station_pk, station_serial, name, organization.pk))
             ports_left = rng.choice([2, 2, 4, 6])
-        evse_number += 1
-        port = ports_left
-        evse = Evse(evse_id=f"EVSE-{station.serial[4:]}-{port:02d}", station=station)
-        open_station[organization.pk] = (station, ports_left - 1)
-        pending_evses.append(evse)
-        return evse
+        evse_pk = next(evse_pks)
+        evses.append((evse_pk, f"EVSE-{station_serial[4:]}-{ports_left:02d}", station_pk))
+        open_station[organization.pk] = (station_pk, station_serial, ports_left - 1)
+        return evse_pk
 
     created = 0
     while created < tokens:
         batch_size = min(BATCH, tokens - created)
-        pending_stations: list[Station] = []
-        pending_evses: list[Evse] = []
-        batch: list[PortToken] = []
+        # At most one station and one EVSE per token of the batch.
+        station_pks = iter(station_keys.take(batch_size))
+        evse_pks = iter(evse_keys.take(batch_size))
+        batch: list[tuple] = []
         for offset in range(batch_size):
             number = created + offset
             organization = organizations[rng.randrange(organization_count)]
@@ -289,19 +356,12 @@ def seed_demo(*, tokens: int, seed: int = 1) -> DemoResult:
             status = _pick_status(rng)
             base_day = (order.ship_date or order.order_date) if order else date(2022, 6, 1)
             activation = _moment(rng, base_day + timedelta(days=rng.randrange(1, 30)))
-            token = PortToken(
-                serial=f"CPT{seed:02d}{number + 1:09d}",
-                part=part,
-                order=order,
-                organization=organization,
-                status=status,
-                activation_date=activation,
-                renewal_owner=(
-                    f"owner-{rng.randrange(1, 400):04d}@{organization.org_id.lower()}.example"
-                    if rng.random() < 0.6
-                    else None
-                ),
+            renewal_owner = (
+                f"owner-{rng.randrange(1, 400):04d}@{organization.org_id.lower()}.example"
+                if rng.random() < 0.6
+                else None
             )
+            applied = plan_end = evse_pk = None
             if status in (PortToken.Status.ACTIVE, PortToken.Status.EXPIRED):
                 term = part.term_years or 1
                 if status == PortToken.Status.ACTIVE:
@@ -314,23 +374,73 @@ def seed_demo(*, tokens: int, seed: int = 1) -> DemoResult:
                 span = max(1, (latest_start - earliest_start).days)
                 start_day = earliest_start + timedelta(days=rng.randrange(span))
                 applied = _moment(rng, start_day)
-                token.applied_date = applied
-                token.plan_start_date = applied
-                token.plan_end_date = datetime.combine(
-                    _add_years(start_day, term), applied.timetz()
+                plan_end = datetime.combine(_add_years(start_day, term), applied.timetz())
+                activation = min(activation, applied)
+                evse_pk = next_evse(organization)
+            batch.append(
+                (
+                    f"CPT{seed:02d}{number + 1:09d}",
+                    part.pk,
+                    order.pk if order else None,
+                    organization.pk,
+                    evse_pk,
+                    activation,
+                    applied,
+                    applied,
+                    plan_end,
+                    status,
+                    renewal_owner,
                 )
-                token.activation_date = min(activation, applied)
-                token.evse = next_evse(organization, pending_stations, pending_evses)
-            batch.append(token)
-        Station.objects.bulk_create(pending_stations)
-        Evse.objects.bulk_create(pending_evses)
-        # bulk_create fills primary keys on PostgreSQL and SQLite; re-point the foreign
-        # keys so the tokens see the saved EVSEs.
-        for token in batch:
-            if token.evse is not None:
-                token.evse_id = token.evse.pk
-        PortToken.objects.bulk_create(batch)
+            )
+        _write_rows(Station, STATION_COLUMNS, stations)
+        _write_rows(Evse, EVSE_COLUMNS, evses)
+        _write_rows(PortToken, TOKEN_COLUMNS, batch)
+        stations.clear()
+        evses.clear()
         created += batch_size
 
+    _rebuild_indexes(dropped_indexes)
     _demo_user(organizations)
     return DemoResult(created, organization_count, DEMO_USERNAME, DEMO_PASSWORD)
+
+
+# Each token written into the indexes of its table one by one costs more than the writing
+# itself (the token table has about twenty indexes, one of them a trigram index). Into an
+# empty table, a PostgreSQL seed drops the secondary indexes in its transaction and builds
+# each again at the end from the sorted rows, several times faster; unique indexes stay,
+# so the constraints hold throughout. Nobody else sees the table meanwhile (DROP INDEX
+# locks it until the seed commits), and a failed seed rolls the drop back.
+_SEEDED_TABLES = (Station, Evse, PortToken)
+_SECONDARY_INDEXES = """
+    SELECT index_class.relname, pg_get_indexdef(pg_index.indexrelid) FROM pg_index
+    JOIN pg_class AS index_class ON index_class.oid = pg_index.indexrelid
+    WHERE pg_index.indrelid = %s::regclass AND NOT pg_index.indisunique
+"""
+
+
+def _drop_secondary_indexes() -> list[str]:
+    """Drop the secondary indexes of the seeded tables that are still empty; the
+    statements that build them again."""
+    if connection.vendor != "postgresql":
+        return []
+    rebuild = []
+    with connection.cursor() as cursor:
+        for model in _SEEDED_TABLES:
+            if model.objects.exists():
+                continue
+            cursor.execute(_SECONDARY_INDEXES, [model._meta.db_table])
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                rebuild.append(definition)
+    return rebuild
+
+
+def _rebuild_indexes(statements: list[str]) -> None:
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        # A table with foreign-key checks still pending (deferred to the commit) cannot
+        # be indexed: check them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for statement in statements:
+            cursor.execute(statement)

@@ -207,6 +207,32 @@ class PortToken(models.Model):
         return self.serial
 
 
+class TokenCount(models.Model):
+    """How many tokens one organization holds of one part in one status, so the status
+    summary and the organization counts add up a few thousand rows instead of counting a
+    million. Database triggers (migration 0006) keep it exact on every insert, update,
+    delete and truncate of tokens, whatever writes them; nothing else writes it."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="token_counts"
+    )
+    part = models.ForeignKey(CloudPlanPart, on_delete=models.CASCADE, related_name="token_counts")
+    status = models.CharField(max_length=16)
+    tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # No CHECK that tokens >= 0: PostgreSQL checks an upsert's proposed row before
+            # it finds the conflict, and the triggers propose each group's change (-3).
+            models.UniqueConstraint(
+                fields=["organization", "part", "status"], name="one_token_count_per_group"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id}/{self.part_id}/{self.status}: {self.tokens}"
+
+
 class ColumnPreference(models.Model):
     """The columns a user last chose, shown when a URL names no `columns=`."""
 

@@ -260,7 +260,9 @@ def ends_within(user, state: ViewState) -> list[Window]:
         matching_tokens(user, state)
         .order_by()
         .filter(widest)
-        .aggregate(**{f"within_{n}": Count("pk", filter=spans[n]) for n in WINDOW_DAYS})
+        # Counting the Plan End itself (never empty in these ranges), not the primary
+        # key: the plan-end index alone can then answer it.
+        .aggregate(**{f"within_{n}": Count(PLAN_END.path, filter=spans[n]) for n in WINDOW_DAYS})
     )
     return [
         Window(

@@ -21,15 +21,17 @@ from typing import NamedTuple
 from django.db.models import (
     Case,
     CharField,
-    Count,
     Exists,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from inventory.filtering import filter_condition, filter_tokens, ordering
@@ -38,6 +40,7 @@ from inventory.models import (
     Membership,
     Organization,
     PortToken,
+    TokenCount,
     Transfer,
     TransferItem,
 )
@@ -80,8 +83,11 @@ def organizations_with_token_counts(user) -> QuerySet[Organization]:
     where a superuser has no membership), `total` and one count per status (`new`,
     `available`, ...): one aggregated query."""
     role = Membership.objects.filter(user=user, organization=OuterRef("pk")).values("role")[:1]
+    # Added up from the kept counts (TokenCount), not counted from the tokens.
     counts = {
-        status.lower(): Count("tokens", filter=Q(tokens__status=status))
+        status.lower(): Coalesce(
+            Sum("token_counts__tokens", filter=Q(token_counts__status=status)), 0
+        )
         for status in PortToken.Status.values
     }
     role_label = Case(
@@ -91,7 +97,7 @@ def organizations_with_token_counts(user) -> QuerySet[Organization]:
     )
     return (
         visible_organizations(user)
-        .annotate(role=Subquery(role), total=Count("tokens"), **counts)
+        .annotate(role=Subquery(role), total=Coalesce(Sum("token_counts__tokens"), 0), **counts)
         .annotate(role_label=role_label)
         .order_by("name", "org_id")
     )
@@ -157,17 +163,42 @@ def organization_names(user) -> OrganizationNames:
 # --- tokens ----------------------------------------------------------------------------
 
 
+class VisibleTokens(QuerySet):
+    """A query of tokens that remembers `counts`: the `TokenCount` rows of the same
+    organizations, so that the status summary (`inventory.filtering.status_counts`) can
+    add those up instead of counting the tokens, where the filters allow."""
+
+    counts: QuerySet[TokenCount] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.counts = self.counts
+        return clone
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        # Narrowed further, it holds tokens the kept counts do not describe.
+        narrowed = super()._filter_or_exclude(negate, args, kwargs)
+        narrowed.counts = None
+        return narrowed
+
+
 def visible_tokens(user) -> QuerySet[PortToken]:
     """The tokens this user may see: those of their organizations; all for a superuser.
 
     The organization test is a subquery, not a join, so counts and filters built on top
     never multiply rows and the planner can use the (organization, serial) index.
     """
+    tokens = VisibleTokens(model=PortToken)
     if not _may_see_anything(user):
-        return PortToken.objects.none()
-    if user.is_superuser:
-        return PortToken.objects.all()
-    return PortToken.objects.filter(organization_id__in=_member_organization_ids(user))
+        tokens, counts = tokens.none(), TokenCount.objects.none()
+    elif user.is_superuser:
+        tokens, counts = tokens.all(), TokenCount.objects.all()
+    else:
+        member_ids = _member_organization_ids(user)
+        tokens = tokens.filter(organization_id__in=member_ids)
+        counts = TokenCount.objects.filter(organization_id__in=member_ids)
+    tokens.counts = counts
+    return tokens
 
 
 def matching_tokens(user, state, *, serials: Iterable[str] | None = None) -> QuerySet[PortToken]:
@@ -245,6 +276,9 @@ def token_for_user(user, serial: str) -> PortToken:
     Raises Http404 alike for a serial that does not exist and a token of an organization
     the user is not in, so the token page never tells them apart.
     """
+    if "\x00" in serial:
+        # No serial holds NUL, and PostgreSQL refuses one in a query: simply none.
+        raise Http404("No PortToken matches the given query.")
     return get_object_or_404(
         visible_tokens(user).select_related(
             "part", "organization", "evse__station", "order__customer"

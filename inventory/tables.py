@@ -8,7 +8,7 @@ that sorts by that column (`sort=`), so django-tables2's own ordering stays off.
 A page is fetched with a deferred join: first the ids of the page (filtered, ordered,
 sliced: the database can do this from the token table and the sort column alone), then
 the shown columns of just those ids through the full join. A deep page so never drags
-the whole join through OFFSET.
+the whole join through OFFSET; a page past the middle is counted from the end.
 """
 
 import django_tables2 as tables
@@ -62,8 +62,21 @@ class TokenPaginator(Paginator):
             # `count` is a cached_property: a value set on the instance is what it returns.
             self.count = count
 
-    def _get_page(self, page_ids, number, paginator) -> Page:
-        return Page(_rows(list(page_ids), self.state, self.user), number, paginator)
+    def page(self, number) -> Page:
+        """The page's rows. A page nearer the end than the start is read from the end, in
+        the reverse order (which the same indexes serve, read backwards), so the last page
+        of a million tokens skips a few rows instead of a million."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom > self.count - top:
+            from_end = self.object_list.reverse()[self.count - top : self.count - bottom]
+            page_ids = list(from_end)[::-1]
+        else:
+            page_ids = list(self.object_list[bottom:top])
+        return Page(_rows(page_ids, self.state, self.user), number, self)
 
 
 def page_of_tokens(
@@ -231,9 +244,11 @@ class SelectColumn(tables.Column):
         if reason is None:
             return format_html(
                 '<input type="checkbox" class="row-select" name="token" value="{}" '
-                'aria-label="Select {} for transfer">',
+                'aria-label="Select {} for transfer"{}>',
                 serial,
                 serial,
+                # Set by the page from the user's selection (inventory.selection).
+                mark_safe(" checked") if record.get("selected") else "",
             )
         return format_html(
             '<span class="select-blocked" title="{}"><input type="checkbox" disabled '

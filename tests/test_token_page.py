@@ -111,6 +111,13 @@ def test_outsider_gets_exactly_the_404_of_an_unknown_serial(outsider_client, ful
     assert "TKN-FULL-1" not in invisible.content.decode()
 
 
+def test_a_serial_with_a_nul_character_is_an_unknown_serial(viewer_client, full_token):
+    # PostgreSQL refuses NUL in a query; the page must not turn that into a server error.
+    response = viewer_client.get(token_url("TKN-FULL-1\x00"))
+
+    assert response.status_code == 404
+
+
 def test_a_superuser_sees_a_token_of_any_organization(client, people):
     factories.make_token(people.other_org, "TKN-OTHER-1")
     client.force_login(factories.make_superuser())

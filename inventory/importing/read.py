@@ -2,9 +2,10 @@
 
 `sheets(path)` picks the reader by the file's extension. A CSV is read as UTF-8 (a
 byte-order mark is dropped). A workbook is refused before it is opened if it would
-unpack out of all proportion (a "zip bomb"); each of its worksheets is one sheet, and a
-formula cell gives the result its program saved, or an `UnsavedFormula` that the cell
-rules report as a bad cell. A damaged file is one `ImportFailed` message; a CSV cell too
+unpack out of all proportion (a "zip bomb"); each of its worksheets is one sheet. A
+workbook without formulas is read by calamine; one that may hold formulas by openpyxl,
+where a formula cell gives the result its program saved, or an `UnsavedFormula` that the
+cell rules report as a bad cell. A damaged file is one `ImportFailed` message; a CSV cell too
 long for the CSV reader stops the reading at its line (`StoppedReading`).
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from inventory.importing.result import ImportFailed
 
@@ -60,14 +62,56 @@ def _csv_sheets(path: Path) -> Iterator[Sheet]:
 
 def _xlsx_sheets(path: Path) -> Iterator[Sheet]:
     _refuse_lopsided_zip(path)
+    try:
+        formulas = _may_hold_formulas(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        formulas = False  # not a zip at all: the reader reports the damaged file
+    return _openpyxl_sheets(path) if formulas else _calamine_sheets(path)
+
+
+def _calamine_sheets(path: Path) -> Iterator[Sheet]:
+    """A workbook without formulas, read by calamine (Rust): about four times as fast as
+    openpyxl's streaming reader on a 100,000-row sheet (bench/import.py)."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = [
+            sheet.name for sheet in workbook.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet
+        ]
+    except Exception as error:  # calamine fails in many ways on a damaged file
+        raise ImportFailed.file(_unreadable_workbook(path, error)) from None
+    try:
+        for index, name in enumerate(names):
+            try:
+                worksheet = workbook.get_sheet_by_name(name)
+            except Exception as error:
+                raise ImportFailed.file(_unreadable_workbook(path, error)) from None
+            rows = enumerate(_from_first_cell(worksheet), start=1)
+            yield Sheet(index, name if len(names) > 1 else None, _guarded(rows, path, Exception))
+    finally:
+        workbook.close()
+
+
+def _from_first_cell(worksheet) -> Iterator[tuple]:
+    """The sheet's rows as openpyxl gives them: from row 1 and column A, wherever its first
+    value is (calamine starts at the first cell holding one), an empty cell as None."""
+    first_row, first_column = worksheet.start or (0, 0)
+    for _ in range(first_row):
+        yield ()
+    before = (None,) * first_column
+    for row in worksheet.iter_rows():
+        yield before + tuple(None if value == "" else value for value in row)
+
+
+def _openpyxl_sheets(path: Path) -> Iterator[Sheet]:
+    """A workbook that may hold formulas, read twice by openpyxl (saved results and
+    formulas), so that a formula never calculated is told from an empty cell."""
     formulas = None
     try:
         # read_only streams the rows; data_only gives a formula's last value, not its text.
         workbook = load_workbook(path, read_only=True, data_only=True)
-        if _may_hold_formulas(path):
-            # The saved results alone cannot tell a formula never calculated from an
-            # empty cell: read the formulas too, row beside row (only when there are any).
-            formulas = load_workbook(path, read_only=True)
+        # The saved results alone cannot tell a formula never calculated from an empty
+        # cell: read the formulas too, row beside row.
+        formulas = load_workbook(path, read_only=True)
     except Exception as error:  # openpyxl fails in many ways on a damaged file
         raise ImportFailed.file(_unreadable_workbook(path, error)) from None
     try:
