@@ -20,6 +20,8 @@ on that connection sets the timeout again.
 SQLite has no statement timeout; there the middleware does nothing.
 """
 
+from contextlib import ExitStack
+
 from django.conf import settings
 from django.db import connections
 from django.db.utils import OperationalError
@@ -52,14 +54,25 @@ def _bound_on_first_use(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
-def lift_statement_timeout(using: str = "default") -> None:
-    """Let this request's later statements run as long as they need (exports)."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
-    connection.pending_statement_timeout = None
-    connection.ensure_connection()
-    _set_statement_timeout(connection, 0)
+def _postgresql_connections() -> list:
+    """The request's PostgreSQL connections: the primary's and, when configured, the read
+    replica's (a read sent there must be bounded too)."""
+    found = []
+    for alias in connections:
+        connection = connections[alias]
+        if connection.vendor == "postgresql" and connection not in found:
+            found.append(connection)
+    return found
+
+
+def lift_statement_timeout() -> None:
+    """Let this request's later statements run as long as they need (exports), on the
+    primary and the replica alike: the export's rows may be read from either."""
+    for connection in _postgresql_connections():
+        connection.pending_statement_timeout = None
+        if connection.connection is not None:
+            # An open connection already had the limit set; a closed one never gets it.
+            _set_statement_timeout(connection, 0)
 
 
 def is_query_canceled(error: BaseException) -> bool:
@@ -78,18 +91,18 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        connection = connections["default"]
-        if connection.vendor != "postgresql":
+        bounded = _postgresql_connections()
+        if not bounded:
             return self.get_response(request)
-        # Set with the request's first statement, not here: a page that needs no database
-        # opens no connection, and one that finds the database down says so itself (the
-        # health check answers 503).
-        connection.pending_statement_timeout = request_timeout_ms()
-        try:
-            with connection.execute_wrapper(_bound_on_first_use):
-                return self.get_response(request)
-        finally:
-            connection.pending_statement_timeout = None
+        # Set with each connection's first statement, not here: a page that needs no
+        # database opens no connection, and one that finds the database down says so
+        # itself (the health check answers 503).
+        with ExitStack() as wrappers:
+            for connection in bounded:
+                connection.pending_statement_timeout = request_timeout_ms()
+                wrappers.callback(setattr, connection, "pending_statement_timeout", None)
+                wrappers.enter_context(connection.execute_wrapper(_bound_on_first_use))
+            return self.get_response(request)
 
     def process_exception(self, request, exception):
         if not is_query_canceled(exception):

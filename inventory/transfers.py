@@ -15,7 +15,9 @@ history or moves nothing and raises `TransferRefused` carrying the review.
 `inventory.transfer_history`'s job; who may see what is `inventory.selectors`'.
 """
 
+import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ from inventory.eligibility import Obstacle, movable_tokens, obstacles, with_obst
 from inventory.models import Organization, PortToken, Transfer, TransferItem
 from inventory.selectors import managed_organizations, matching_tokens, visible_tokens
 from inventory.viewstate import parse_view_state
+
+#: One line per transfer tried through the service (moved or refused), for the logs.
+logger = logging.getLogger("inventory.transfers")
 
 #: The most tokens one transfer may move.
 MAX_TOKENS = 10_000
@@ -132,6 +137,41 @@ def transfer_tokens(
     """
     serials = _clean(serials)
     note = note or ""
+    started = time.monotonic()
+    try:
+        record = _transfer(user, serials, to_org, note, reviewed_sources)
+    except TransferRefused as refused:
+        review = refused.review
+        logger.info(
+            "Transfer refused",
+            extra={
+                "event": "transfer",
+                "outcome": "refused",
+                "user_id": user.pk,
+                "tokens": len(serials),
+                "problems": len(review.problems),
+                "field_errors": sorted(review.errors),
+                "seconds": round(time.monotonic() - started, 3),
+            },
+        )
+        raise
+    logger.info(
+        "Transfer #%s",
+        record.pk,
+        extra={
+            "event": "transfer",
+            "outcome": "moved",
+            "transfer_id": record.pk,
+            "user_id": user.pk,
+            "to_org": record.to_organization.org_id,
+            "tokens": record.token_count,
+            "seconds": round(time.monotonic() - started, 3),
+        },
+    )
+    return record
+
+
+def _transfer(user, serials, to_org, note, reviewed_sources) -> Transfer:
     with transaction.atomic():
         if 0 < len(serials) <= MAX_TOKENS:
             # Locked by serial, not through visible_tokens: a token moving into the user's

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from inventory.replicas import reads_from_replica
 from inventory.views import (
     export_history,
     exports,
@@ -12,14 +13,21 @@ from inventory.views import (
 
 app_name = "inventory"
 
+# Pages that may read from the read replica (a moment behind the primary): the table, its
+# counts, the exports, the forecast, one token. Every other route reads the primary.
+
 urlpatterns = [
-    path("organizations/", tokens.organization_list, name="organizations"),
-    path("inventory/port-tokens/", tokens.port_token_list, name="port_tokens"),
-    path("inventory/port-tokens/export/", exports.port_token_export, name="port_tokens_export"),
+    path("organizations/", reads_from_replica(tokens.organization_list), name="organizations"),
+    path("inventory/port-tokens/", reads_from_replica(tokens.port_token_list), name="port_tokens"),
+    path(
+        "inventory/port-tokens/export/",
+        reads_from_replica(exports.port_token_export),
+        name="port_tokens_export",
+    ),
     path("inventory/port-tokens/transfer/", transfers.transfer_form, name="transfer"),
     path("inventory/transfers/", transfers.transfer_list, name="transfers"),
     path("inventory/transfers/<int:pk>/", transfers.transfer_detail, name="transfer_detail"),
-    path("inventory/renewals/", renewals.renewals_forecast, name="renewals"),
+    path("inventory/renewals/", reads_from_replica(renewals.renewals_forecast), name="renewals"),
     path("inventory/exports/", export_history.export_history, name="export_history"),
     path("inventory/views/", saved_views.saved_view_list, name="saved_views"),
     path("inventory/views/<int:pk>/", saved_views.saved_view_open, name="saved_view"),
@@ -44,5 +52,9 @@ urlpatterns = [
 # under port-tokens/ and must come after every fixed route there (export/, transfer/...):
 # those win, and a token whose serial is "export" or "transfer" has no page at this URL.
 urlpatterns += [
-    path("inventory/port-tokens/<path:token_sn>/", token_page.token_detail, name="token_detail"),
+    path(
+        "inventory/port-tokens/<path:token_sn>/",
+        reads_from_replica(token_page.token_detail),
+        name="token_detail",
+    ),
 ]

@@ -6,6 +6,7 @@ guessing. With no environment at all (DEBUG unset) the settings are production-s
 demand a SECRET_KEY; `make run` and `make test` set DEBUG=1 for local work.
 """
 
+import copy
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -148,18 +149,27 @@ INSTALLED_APPS = [
     "django_tables2",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "inventory",
 ]
 
 MIDDLEWARE = [
+    # /healthz for load balancers, answered before the HTTPS redirect and the host check.
+    "inventory.views.health.HealthCheckMiddleware",
+    # One JSON line per request on stdout; the request id (X-Request-ID).
+    "inventory.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Security headers on every response, redirects and errors included.
+    # Security headers on every response, redirects, errors and static files included.
     "csp.middleware.CSPMiddleware",
     "inventory.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads of the opted-in views may go to the read replica; a write pins to the primary.
+    "inventory.replicas.ReplicaPinMiddleware",
     # Every page requires a signed-in user; the login page opts out.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -171,6 +181,14 @@ MIDDLEWARE = [
     # Turns a login that django-axes refused into the lockout page; it must stay last.
     "axes.middleware.AxesMiddleware",
 ]
+if not DEBUG:
+    # Static files (hashed, compressed, cached for a year) straight from the app server,
+    # after the security headers (they apply to static files too). In development
+    # runserver serves the files as they are, never a stale collectstatic copy.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 #: Seconds a web request's statement may run on PostgreSQL; 0 turns the limit off.
 REQUEST_STATEMENT_TIMEOUT = env_count("REQUEST_STATEMENT_TIMEOUT", 15, minimum=0)
 
@@ -209,6 +227,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# A streaming hot standby for the reads that tolerate a moment's lag (the table, counts,
+# exports, the forecast, the API's reads): see inventory/replicas.py. Without
+# DATABASE_REPLICA_URL the alias names the primary and nothing reads through it; in tests
+# it mirrors the test database.
+_replica_url = env_str("DATABASE_REPLICA_URL").strip()
+READ_REPLICA = bool(_replica_url)
+DATABASES["replica"] = (
+    dj_database_url.parse(_replica_url, conn_max_age=env_int("CONN_MAX_AGE", 0))
+    if READ_REPLICA
+    else copy.deepcopy(DATABASES["default"])
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["inventory.replicas.ReplicaRouter"]
+
+# Nothing lives in one app server's memory or disk between requests (sessions are in the
+# database), so app servers can be added and removed freely. The cache (the API's request
+# counts) is the database's in production; one process in development and tests.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if DEBUG
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    )
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -273,6 +316,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# In production `collectstatic` writes each file under a name holding its hash, with gzip
+# and Brotli copies; WhiteNoise serves those with a one-year immutable Cache-Control. In
+# development the files are served as they are, without collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
@@ -304,12 +360,89 @@ if not DEBUG:
     # decision (SECURE_HSTS_PRELOAD=1), not a default; so its reminder is silenced.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# One JSON object per line on stdout (inventory/json_logging.py): each request
+# (inventory/request_log.py), each export, Django's errors with their tracebacks.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"json": {"()": "inventory.json_logging.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "inventory.json_logging.StdoutHandler", "formatter": "json"}},
     "loggers": {
-        "inventory": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+        "inventory": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", "INFO")},
+        "django": {"handlers": ["stdout"], "level": "WARNING"},
+        # 4xx answers are in the request lines already; 5xx come with their traceback.
+        "django.request": {"level": "ERROR"},
+        "axes": {"handlers": ["stdout"], "level": "WARNING"},
     },
+}
+
+# JSON API
+# Django REST Framework under /api/v1/ (inventory/api/): personal API keys or the browser
+# session, JSON only, throttled per user. The rates come from the environment as
+# "<requests>/<second|minute|hour|day>"; a malformed rate is refused at start-up.
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = env_str(name, default).strip()
+    count, _, period = raw.partition("/")
+    if not (count.isdigit() and int(count) >= 1 and period in ("second", "minute", "hour", "day")):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like 600/minute (per second, minute, hour or day), not {raw!r}"
+        )
+    return raw
+
+
+#: Requests one user may make to the API; and, of those, exports and transfers (heavier).
+API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "600/minute")
+API_BULK_THROTTLE_RATE = env_rate("API_BULK_THROTTLE_RATE", "30/minute")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that an anonymous caller is told how to authenticate (401, not 403).
+        "inventory.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["inventory.api.throttling.UserRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "inventory.api.errors.exception_handler",
+    # `format=` is the export's file format (csv, xlsx), not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Port Tokens inventory API",
+    "DESCRIPTION": """The Port Tokens table, organizations and transfers as JSON, with the
+same view state, visibility and transfer rules as the pages.
+
+**1. Get a key.** Signed in, open *API keys* in the header (`/accounts/api-tokens/`),
+name a key and create it; copy it at once, it is shown only then. An operator can make
+one with `python manage.py create_api_token USERNAME [--name NAME] [--expires-days N]`.
+
+**2. Send it** as `Authorization: Token <key>` (here: *Authorize*, then paste
+`Token <key>`). A key sees exactly what its user sees; a token or transfer the user may
+not see is a 404. A signed-in browser session works too (with its CSRF token for POST).
+
+**3. Ask with the table's own URL.** `GET /api/v1/port-tokens/` takes the query string
+of the table page: `filter=<column key>:<operator>:<value>` (repeatable), `match=all|any`,
+`q=` words, `sort=<column key>` or `-<column key>`; `page_size` up to 1,000; follow
+`next` until it is null. A bad piece is a 400 listing each problem. The export route
+streams the same rows as CSV or XLSX.
+
+**4. Transfer.** `POST /api/v1/transfers/` with `{"token_sns": [...], "to_org": "ORG",
+"note": "...", "dry_run": true}` says what would move and why any other token cannot;
+without `dry_run` it moves all of them (201) or none (400 with the problems).
+
+Requests are limited per user; over the limit the answer is 429 with `Retry-After`.""",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The docs page loads Swagger UI from this site's static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }

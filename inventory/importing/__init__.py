@@ -34,6 +34,8 @@ The parts, in the order an import runs them:
 - `result`: `ImportResult` and `ImportFailed`, with the texts for a person.
 """
 
+import logging
+import time
 from pathlib import Path
 
 from django.db import DatabaseError, transaction
@@ -50,6 +52,9 @@ from inventory.importing.write import write_plan
 
 __all__ = ["Counts", "ImportFailed", "ImportResult", "import_tokens", "pacific_to_utc"]
 
+#: One line per import (written or refused), for the logs.
+logger = logging.getLogger("inventory.imports")
+
 
 def import_tokens(*, path: str | Path, transfer_as=None) -> ImportResult:
     """Import the CSV or XLSX file at `path` (by its extension) all or nothing.
@@ -63,6 +68,42 @@ def import_tokens(*, path: str | Path, transfer_as=None) -> ImportResult:
     has been written.
     """
     path = Path(path)
+    started = time.monotonic()
+    try:
+        result = _import(path, transfer_as)
+    except ImportFailed as failed:
+        logger.info(
+            "Import of %s refused",
+            path.name,
+            extra={
+                "event": "import",
+                "outcome": "refused",
+                "file": path.name,
+                "problems": len(failed.problems),
+                "seconds": round(time.monotonic() - started, 3),
+            },
+        )
+        raise
+    tokens = result.tokens
+    logger.info(
+        "Import of %s",
+        path.name,
+        extra={
+            "event": "import",
+            "outcome": "written",
+            "file": path.name,
+            "tokens": tokens.total,
+            "tokens_created": tokens.created,
+            "tokens_updated": tokens.updated,
+            "tokens_unchanged": tokens.unchanged,
+            "transfer_ids": [record.pk for record in result.transfers],
+            "seconds": round(time.monotonic() - started, 3),
+        },
+    )
+    return result
+
+
+def _import(path: Path, transfer_as) -> ImportResult:
     plan = read_plan(sheets(path))
     check_active_evses_against_database(plan)
     if transfer_as is None:
