@@ -30,7 +30,7 @@ a table by rebuilding it, which drops the table's triggers: a later migration th
 these two tables must install them again (tests/test_append_only.py fails otherwise).
 """
 
-from django.db import migrations, models
+from django.db import NotSupportedError, migrations, models
 from django.db.models import Count, F, Func, Q, Value
 from django.db.models.lookups import Exact
 
@@ -280,8 +280,11 @@ def install_history_triggers(apps, schema_editor):
         for name, body in SQLITE_TRIGGERS.items():
             schema_editor.execute(f"CREATE TRIGGER {name} {body}", params=None)
     else:
-        raise NotImplementedError(
-            f"The transfer history has triggers for PostgreSQL and SQLite only, not {vendor}."
+        # The app supports PostgreSQL and SQLite only: on any other database the history
+        # would lose its append-only guarantee, so the migration refuses to run there.
+        raise NotSupportedError(
+            f"The Port Tokens inventory runs on PostgreSQL or SQLite, not {vendor}: the "
+            "transfer history's append-only triggers exist for those two only."
         )
 
 

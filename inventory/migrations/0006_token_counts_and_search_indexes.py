@@ -27,7 +27,7 @@ PostgreSQL only (SQLite has neither; its benchmark scale is 100,000 tokens):
   organization, for the "ends within" counts of a reader of a few organizations.
 """
 
-from django.db import migrations, models
+from django.db import NotSupportedError, migrations, models
 
 # --- counts: PostgreSQL ---------------------------------------------------------------------
 
@@ -135,8 +135,11 @@ def install_count_triggers(apps, schema_editor):
         for name, body in SQLITE_COUNT_TRIGGERS.items():
             schema_editor.execute(f"CREATE TRIGGER {name} {body}", params=None)
     else:
-        raise NotImplementedError(
-            f"Token counts have triggers for PostgreSQL and SQLite only, not {vendor}."
+        # The app supports PostgreSQL and SQLite only: without triggers the kept counts
+        # would drift from the tokens, so the migration refuses to run elsewhere.
+        raise NotSupportedError(
+            f"The Port Tokens inventory runs on PostgreSQL or SQLite, not {vendor}: the "
+            "kept token counts' triggers exist for those two only."
         )
     schema_editor.execute(COUNT_EXISTING, params=None)
 
