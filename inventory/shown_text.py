@@ -14,6 +14,7 @@ from inventory.dbfunctions import (
     SQLITE_RULE_FROM,
     PacificTimestampText,
     column_sql,
+    pg_pacific_wall_time,
     sqlite_pacific_offset,
 )
 
@@ -210,20 +211,101 @@ def _next_day_could_be(utc: str, date_pattern: str) -> str:
     when the pattern fixes neither the day nor the month."""
     day_digits, month_digits = date_pattern[8:10], date_pattern[5:7]
     if day_digits != "??":
-        days_ = [d for d in range(1, 32) if _digits_match(day_digits, d)]
-        following = {d + 1 for d in days_ if d < 31} | ({1} if max(days_) >= 28 else set())
-        listed = ", ".join(f"'{d:02d}'" for d in sorted(following))
+        listed = ", ".join(f"'{d:02d}'" for d in _days_after(day_digits))
         return f"substr({utc}, 9, 2) IN ({listed})"
     if month_digits != "??":
-        months = [m for m in range(1, 13) if _digits_match(month_digits, m)]
-        following = set(months) | {m % 12 + 1 for m in months}
-        listed = ", ".join(f"'{m:02d}'" for m in sorted(following))
+        listed = ", ".join(f"'{m:02d}'" for m in _months_of_or_after(month_digits))
         return f"substr({utc}, 6, 2) IN ({listed})"
     return ""
 
 
+def _days_after(day_digits: str) -> list[int]:
+    """The days of the month that can follow a day with these digits ('2?', '?5')."""
+    days_ = [d for d in range(1, 32) if _digits_match(day_digits, d)]
+    return sorted({d + 1 for d in days_ if d < 31} | ({1} if max(days_) >= 28 else set()))
+
+
+def _months_of_or_after(month_digits: str) -> list[int]:
+    """The months with these digits and the months after them."""
+    months = [m for m in range(1, 13) if _digits_match(month_digits, m)]
+    return sorted(set(months) | {m % 12 + 1 for m in months})
+
+
 def _digits_match(pattern: str, number: int) -> bool:
     return all(p in ("?", d) for p, d in zip(pattern, f"{number:02d}", strict=True))
+
+
+# PostgreSQL formats a row's text (to_char, then strpos) in about 0.3 us, twenty filters
+# over a million tokens in seconds; a field of the Pacific wall time costs about 0.1 us
+# (the time zone's rules), a field of the UTC moment itself a fraction of that. From 1884 on,
+# every Pacific offset is 7 or 8 whole hours, so the minutes are UTC's, and the Pacific
+# hour, day, month and year are those of UTC or at most one less. Each placement is
+# tested first on UTC fields (exactly for the minutes; for the other fields, whether they
+# can be those of the Pacific wall time at all, which most rows are not), and only the
+# rows left are tested on the fields of the Pacific wall time. Earlier moments (local
+# mean time, years before 1000) keep the formatted text.
+
+#: From here on every Pacific offset is a whole number of hours.
+PG_WHOLE_HOUR_OFFSETS_FROM = "1884-01-01 00:00:00+00"
+
+
+def _pg_field(timestamp: str, field: str) -> str:
+    """SQL for a field of the timestamp `timestamp` (SQL), as an integer."""
+    return f"date_part('{field}', {timestamp})::int"
+
+
+def _pg_digits(number: str, digits: str) -> str:
+    """SQL true when the integer `number`, written with as many digits as `digits`, has
+    the given ones ('1?', '?5', '?02?', '2024'): the given digits of a shown text are
+    always in one run, so this is a range (leading digits) or a remainder."""
+    given = [i for i, character in enumerate(digits) if character != "?"]
+    first, last = given[0], given[-1]
+    run, scale = int(digits[first : last + 1]), 10 ** (len(digits) - 1 - last)
+    if first == 0:  # leading digits: a range
+        low = run * scale
+        return (
+            f"{number} = {low}" if scale == 1 else f"{number} BETWEEN {low} AND {low + scale - 1}"
+        )
+    shifted = number if scale == 1 else f"({number} / {scale})"
+    return f"mod({shifted}, {10 ** (last - first + 1)}) = {run}"
+
+
+def _pg_one_of(number: str, values) -> str:
+    """SQL true when the integer `number` is one of `values`."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return f"{number} = {ordered[0]}"
+    if ordered[-1] - ordered[0] == len(ordered) - 1:
+        return f"{number} BETWEEN {ordered[0]} AND {ordered[-1]}"
+    return f"{number} IN ({', '.join(map(str, ordered))})"
+
+
+def _pg_placement(utc: str, wall: str, placement: Placement) -> str:
+    """SQL true when a moment from PG_WHOLE_HOUR_OFFSETS_FROM on shows the value placed
+    so; `utc` is the moment as a UTC timestamp, `wall` its Pacific wall time (SQL)."""
+    date = placement.date or "????-??-??"
+    year, month, day = date[:4], date[5:7], date[8:10]
+    on_utc, on_wall = [], []
+    if placement.minute:
+        on_utc.append(_pg_digits(_pg_field(utc, "minute"), placement.minute))
+    if day != "??":
+        utc_days = [d for d in range(1, 32) if _digits_match(day, d)] + _days_after(day)
+        on_utc.append(_pg_one_of(_pg_field(utc, "day"), set(utc_days)))
+        on_wall.append(_pg_digits(_pg_field(wall, "day"), day))
+    if placement.hours is not None:
+        utc_hours = {(hour + offset) % 24 for hour in placement.hours for offset in (7, 8)}
+        if len(utc_hours) < 24:
+            on_utc.append(_pg_one_of(_pg_field(utc, "hour"), utc_hours))
+        on_wall.append(_pg_one_of(_pg_field(wall, "hour"), placement.hours))
+    if year != "????":
+        utc_year = _pg_field(utc, "year")
+        on_utc.append(f"({_pg_digits(utc_year, year)} OR {_pg_digits(f'({utc_year} - 1)', year)})")
+        on_wall.append(_pg_digits(_pg_field(wall, "year"), year))
+    if month != "??":
+        on_utc.append(_pg_one_of(_pg_field(utc, "month"), _months_of_or_after(month)))
+        on_wall.append(_pg_digits(_pg_field(wall, "month"), month))
+    # PostgreSQL evaluates AND from the left and stops at the first false.
+    return " AND ".join(on_utc + on_wall) or "TRUE"
 
 
 class ShownTimestampContains(Func):
@@ -241,6 +323,19 @@ class ShownTimestampContains(Func):
         text = StrIndex(PacificTimestampText(self.source_expressions[0]), Value(self.value))
         sql, params = compiler.compile(text)
         return f"({sql} > 0)", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column = column_sql(compiler, self.source_expressions[0])
+        # A timestamptz's fields are those of the session's time zone: Django sets it to
+        # UTC (with USE_TZ), unless the database settings name another.
+        utc = column if connection.timezone_name == "UTC" else f"({column} AT TIME ZONE 'UTC')"
+        wall = pg_pacific_wall_time(column)
+        placed = " OR ".join(f"({_pg_placement(utc, wall, p)})" for p in self.placements)
+        formatted, params = self.as_sql(compiler, connection)
+        return (
+            f"(({column} >= '{PG_WHOLE_HOUR_OFFSETS_FROM}' AND ({placed})) "
+            f"OR ({column} < '{PG_WHOLE_HOUR_OFFSETS_FROM}' AND {formatted}))"
+        ), params
 
     def as_sqlite(self, compiler, connection, **extra_context):
         utc = column_sql(compiler, self.source_expressions[0])

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from inventory.columns import COLUMNS_BY_KEY
 from inventory.filtering import filter_tokens
 from inventory.models import PortToken
+from inventory.shown_text import MAX_PLACEMENTS, ShownTimestampContains, placements
+from inventory.temporal import condition
 from inventory.viewstate import parse_view_state
 from tests import factories
 
@@ -30,6 +32,10 @@ def edge_moments() -> list[datetime]:
         datetime(5, 3, 1, 20, 30, tzinfo=UTC),
         datetime(1883, 11, 18, 19, 59, tzinfo=UTC),  # the last minute of local mean time
         datetime(1883, 11, 18, 20, 1, tzinfo=UTC),
+        datetime(1883, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(1884, 1, 1, 0, 0, tzinfo=UTC),  # Pacific 1883-12-31 16:00, whole hours
+        datetime(1884, 1, 1, 7, 59, tzinfo=UTC),
+        datetime(1884, 1, 1, 8, 0, tzinfo=UTC),
         datetime(1942, 2, 9, 10, 30, tzinfo=UTC),  # war time began
         datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
         datetime(9999, 12, 31, 7, 59, tzinfo=UTC),
@@ -123,6 +129,61 @@ def test_contains_not_contains_and_is_agree_with_the_text_shown(shown_texts, val
         for serial, text in shown_texts.items()
         if text and (text[:10] if is_day else text) == value
     }
+
+
+#: Values that fit the shown text in one to four places, each compared by what it says
+#: about the fields there: every field whole or in part ('2?' hours, '?3' day, '3?'
+#: minutes), the year by its leading, middle or last digits, values spanning the date and
+#: the time, and values that say nothing about any field. (A filter's value is stripped,
+#: so none starts or ends with a space.)
+PLACED_VALUES = [
+    ":00",  # minutes
+    ":3",  # minutes 30 to 39
+    " 23:",  # an hour
+    "1 2",  # days 01, 11, 21, 31 and hours 20 to 23
+    "9:",  # hours 09 and 19
+    "07:",
+    "0:0",  # hours 00, 10, 20 and minutes 00 to 09
+    "1:4",
+    "-12-25",  # month and day
+    "-02-29",
+    "-07-04",
+    "-01-01 0",  # month, day and hours 00 to 09
+    "-3",  # days 30 and 31
+    "3 1",  # days 03, 13, 23 and hours 10 to 19
+    "-12-31 1",
+    "-31 23:5",  # day, hour and minutes 50 to 59
+    "9-12-31 15:5",  # the year's last digit to the minutes' first
+    "2024-12-31 2",
+    "83-12-31",  # years ending in 83: 1883 too, from 1884-01-01 UTC on
+    "024-",  # years ending in 024
+    "-1",  # months 10 to 12, or days 10 to 19
+    "5-",  # years ending in 5, or month 05
+    "5-1",
+    "3-",
+    "03-1",
+    "11-0",
+    "99",  # years 99xx, x99x, xx99
+    "88",
+    "45",  # years 45xx, x45x, xx45, or minute 45
+    "59",
+    "-",  # anything, in two places
+    ":",
+]
+
+
+@pytest.mark.parametrize("value", PLACED_VALUES)
+def test_values_placed_in_a_few_places_agree_with_the_text_shown(shown_texts, value):
+    answered = condition(COLUMN, "contains", value)
+    assert isinstance(answered.children[0], ShownTimestampContains)
+    assert 1 <= len(placements(value)) <= MAX_PLACEMENTS
+    contained = {serial for serial, text in shown_texts.items() if text and value in text}
+    assert matching("contains", value) == contained
+    assert matching("not_contains", value) == set(shown_texts) - contained
+
+
+def test_each_number_of_places_is_among_the_values_checked():
+    assert {len(placements(value)) for value in PLACED_VALUES} == set(range(1, MAX_PLACEMENTS + 1))
 
 
 def test_the_databases_text_is_the_tables_text_for_every_moment(shown_texts):
