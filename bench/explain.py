@@ -4,8 +4,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_1m .venv/bin/python bench/explain.py
     ... bench/explain.py --user demo --state "last page"       # one user, one state
 
-For each state it runs what the page asks of the database for its tokens (the status
-counts, the page's ids, the page's rows), exactly as the page builds them, then prints
+For each state it runs what the page asks of the database for its tokens (the summary:
+status counts, "ends within" and "select all", in one pass where the kept counts do not
+answer; the page's ids; the page's rows), exactly as the page builds them, then prints
 `EXPLAIN (ANALYZE, BUFFERS)` of each statement with its time, so a plan that reads the
 whole table where an index could answer shows at once.
 """
@@ -30,8 +31,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from inventory.columns import COLUMNS  # noqa: E402
 from inventory.demo import DEMO_USERNAME  # noqa: E402
-from inventory.filtering import matching_count, status_counts  # noqa: E402
-from inventory.selectors import matching_tokens, visible_tokens  # noqa: E402
+from inventory.selectors import visible_token_count  # noqa: E402
+from inventory.summary import view_summary  # noqa: E402
 from inventory.tables import page_of_tokens  # noqa: E402
 from inventory.viewstate import DEFAULT_PER_PAGE, parse_view_state  # noqa: E402
 
@@ -43,9 +44,13 @@ def page_statements(user, query: str) -> list[str]:
     """The SQL of the page's token queries for `query`, as the page runs them."""
     state = parse_view_state(QueryDict(query))
     with CaptureQueriesContext(connection) as captured:
-        counts = status_counts(visible_tokens(user), state)
+        summary = view_summary(user, state, count_movable=True)
         page_of_tokens(
-            matching_tokens(user, state), state, user, count=matching_count(counts, state)
+            summary.page_tokens(user, state),
+            state,
+            user,
+            count=summary.total,
+            sort_matches=summary.few_matches,
         )
     return [query["sql"] for query in captured.captured_queries]
 
@@ -79,7 +84,7 @@ def main() -> None:
             if args.state and name != args.state:
                 continue
             if "LAST" in query:
-                last = -(-visible_tokens(user).count() // DEFAULT_PER_PAGE)
+                last = -(-visible_token_count(user) // DEFAULT_PER_PAGE)
                 query = query.replace("LAST", str(last))
             query = query.replace("ALL", all_columns)
             print(f"\n=== {label}: {name} ({query or 'no query'})")

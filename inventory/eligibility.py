@@ -67,6 +67,13 @@ def movable_counts(tokens: QuerySet[PortToken], user) -> dict[Obstacle | None, i
     """How many of `tokens` `user` could move now (under the key None), and how many each
     obstacle keeps from moving, each token counted under its first obstacle (in `Obstacle`
     order) so that the counts add up to the whole. One query."""
+    return movable_from(tokens.order_by().aggregate(**movable_aggregates(user)))
+
+
+def movable_aggregates(user) -> dict[str, Count]:
+    """The aggregates behind `movable_counts`, for counting them in a query of one's own
+    or in another's pass over the tokens (`inventory.summary`); `movable_from` reads
+    their results."""
     conditions = eligibility(user)
     counts = {"movable": Count("pk", filter=Q(*conditions.values()))}
     clear_so_far = Q()
@@ -74,7 +81,11 @@ def movable_counts(tokens: QuerySet[PortToken], user) -> dict[Obstacle | None, i
         # Named apart from the fields ("status"), which an alias would shadow.
         counts[f"kept_by_{obstacle.value}"] = Count("pk", filter=clear_so_far & ~condition)
         clear_so_far &= condition
-    found = tokens.order_by().aggregate(**counts)
+    return counts
+
+
+def movable_from(found: dict[str, int]) -> dict[Obstacle | None, int]:
+    """`movable_counts`'s answer from the results of `movable_aggregates`."""
     return {
         None: found["movable"],
         **{obstacle: found[f"kept_by_{obstacle.value}"] for obstacle in Obstacle},

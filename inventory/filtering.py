@@ -12,7 +12,7 @@ for the filter builder's "is any of" checkboxes.
 """
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Lower, NullIf, Substr
@@ -64,16 +64,25 @@ def _contains(column: Column, value: str) -> Q:
     return Q(ContainsText(_folded(column, value), fold_text(value)))
 
 
-def _text_contains(model, paths: list[str], value: str) -> Q:
+def _text_contains(model, paths: list[str], value: str, *, arrays: bool = False) -> Q:
     """Rows of `model` where at least one of the text fields at `paths` contains `value`,
     case-folded (SQL NULL, so no match, where a field is empty).
 
-    A field of a related table is asked of that table first: `evse_id IN (SELECT id FROM
-    evse WHERE ...)` rather than a join, one subquery per related table for all its
-    fields, which its trigram indexes answer. The quick search so finds the few EVSEs,
-    orders or parts that match once, instead of joining six tables and folding fifteen
-    texts of every token. A token with no related row (no EVSE, no order) matches none of
-    that table's fields, as through the join.
+    A field of a related table is asked of that table first, one subquery per related
+    table for all its fields, which its trigram indexes answer: the quick search so finds
+    the few EVSEs, orders or parts that match once, instead of joining six tables and
+    folding fifteen texts of every token. A token with no related row (no EVSE, no
+    order) matches none of that table's fields, as through the join.
+
+    How a row is tested against the related rows found: with `arrays`, `fk = ANY(ARRAY(
+    subquery))` at every level, an index condition, so that PostgreSQL combines the index
+    scans of every field (a BitmapOr) and reads only the matching rows: right for
+    counting the matches among most tokens (a superuser's quick search). But PostgreSQL
+    cannot know an array's length before it runs, guesses a few rows, and plans the
+    query around it for those (walking an index where they are thousands, or testing
+    each of a reader's tokens against the array from its start). Otherwise
+    `fk IN (subquery)`: the related rows hashed once, each row probed, with an estimate
+    of their number that keeps the plans right.
     """
     local: list[str] = []
     related: dict[str, list[str]] = {}
@@ -94,8 +103,12 @@ def _text_contains(model, paths: list[str], value: str) -> Q:
         condition |= Q(ContainsText(text, folded))
     for hop, rest in related.items():
         relation = model._meta.get_field(hop)
-        rows = _matching_rows(relation.related_model, rest, value)
-        condition |= Q(AnyOfRows(F(relation.attname), rows))
+        target = relation.related_model
+        if arrays:
+            rows = target.objects.filter(_text_contains(target, rest, value, arrays=True))
+            condition |= Q(AnyOfArray(F(relation.attname), rows.values("pk")))
+        else:
+            condition |= Q(AnyOfRows(F(relation.attname), _matching_rows(target, rest, value)))
     return condition
 
 
@@ -103,7 +116,9 @@ def _matching_rows(model, paths: list[str], value: str) -> QuerySet:
     """The primary keys of the rows of `model` whose text at one of `paths` contains
     `value`: its own fields in one query, each related table's in another, as a UNION.
     (An OR of a text test and a subquery would make PostgreSQL guess half the table, too
-    many rows to hash, and test each token against the rows one by one.)"""
+    many rows to hash, and test each token against the rows one by one; the UNION's
+    estimate is the sum of its parts', which keeps the plans of the query around it
+    right.)"""
     own = [path for path in paths if "__" not in path]
     queries = [model.objects.filter(_text_contains(model, own, value))] if own else []
     by_hop: dict[str, list[str]] = {}
@@ -118,13 +133,8 @@ def _matching_rows(model, paths: list[str], value: str) -> QuerySet:
 
 
 class AnyOfRows(Func):
-    """True when `expression` is one of the values the query `rows` gives: `IN (subquery)`.
-
-    Alone, PostgreSQL turns it into a semi-join (through the index on `expression` where
-    that pays); inside an OR, into a hash of the subquery's rows built once and probed
-    per token. (`= ANY(ARRAY(subquery))` would let an OR combine index scans, but tested
-    row by row it searches the array from the start: seconds for a reader of a few
-    organizations whose tokens are tested against 37,000 EVSEs.)"""
+    """True when `expression` is one of the values the query `rows` gives: `IN (subquery)`,
+    which PostgreSQL hashes once and probes per row (or turns into a semi-join)."""
 
     output_field = BooleanField()
 
@@ -135,6 +145,17 @@ class AnyOfRows(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         rows_sql, rows_params = compiler.compile(self.source_expressions[1])
         return f"({sql} IN {rows_sql})", (*params, *rows_params)
+
+
+class AnyOfArray(AnyOfRows):
+    """`IN (subquery)` written as `= ANY(ARRAY(subquery))` on PostgreSQL: the subquery runs
+    once, before the scan, and the condition is one an index on `expression` answers, so
+    an OR of such conditions is a BitmapOr of index scans (see `_text_contains`)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        rows_sql, rows_params = compiler.compile(self.source_expressions[1])
+        return f"({sql} = ANY(ARRAY{rows_sql}))", (*params, *rows_params)
 
 
 class ContainsText(Func):
@@ -246,19 +267,23 @@ def filter_condition(f: Filter) -> Q:
     raise ValueError(f"no query for {f.raw!r}")
 
 
-def search_condition(words: list[str]) -> Q:
+def search_condition(words: list[str], *, broad: bool = False) -> Q:
     """The quick search: every word contained, case-insensitively (as `contains`
-    compares), in at least one of the SEARCH_COLUMNS."""
+    compares), in at least one of the SEARCH_COLUMNS. `broad` when the search reads many
+    tokens, as a reader of most of them does: each token field then becomes an index
+    condition (see `_text_contains`)."""
     paths = [column.path for column in SEARCH_COLUMNS]
     condition = Q()
     for word in words:
-        condition &= _text_contains(PortToken, paths, word)
+        condition &= _text_contains(PortToken, paths, word, arrays=broad)
     return condition
 
 
-def filter_tokens(queryset: QuerySet[PortToken], state: ViewState) -> QuerySet[PortToken]:
+def filter_tokens(
+    queryset: QuerySet[PortToken], state: ViewState, *, broad_search: bool = False
+) -> QuerySet[PortToken]:
     """Apply the state's valid filters, combined by its match mode, and its quick search,
-    which narrows them whatever the match mode."""
+    which narrows them whatever the match mode (`broad_search`: see `search_condition`)."""
     conditions = [filter_condition(f) for f in state.filters]
     combined = Q()
     if conditions:
@@ -266,20 +291,44 @@ def filter_tokens(queryset: QuerySet[PortToken], state: ViewState) -> QuerySet[P
         for condition in conditions[1:]:
             combined = (combined | condition) if state.match == "any" else (combined & condition)
     if state.search_words:
-        combined &= search_condition(state.search_words)
+        combined &= search_condition(state.search_words, broad=broad_search)
     return queryset.filter(combined) if combined else queryset
 
 
 def ordering(state: ViewState) -> list:
     """ORDER BY for the state: the sort column with empty values last in both directions,
     then Token S/N so that equal values have a stable order and pages never overlap."""
+    return [key.order_by() for key in sort_keys(state)]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of the table's order: an expression, its direction, and whether empty
+    values go last (Token S/N is never empty: a plain ASC or DESC, which its unique index
+    serves read either way)."""
+
+    expression: object
+    descending: bool
+    nulls_last: bool
+
+    def order_by(self):
+        if not self.nulls_last:
+            return self.expression.desc() if self.descending else self.expression.asc()
+        if self.descending:
+            return self.expression.desc(nulls_last=True)
+        return self.expression.asc(nulls_last=True)
+
+
+def sort_keys(state: ViewState) -> list[SortKey]:
+    """The keys of `ordering(state)`."""
     column = state.sort_column
     if column.key == "token_sn":
-        return ["-serial" if state.sort_descending else "serial"]
+        return [SortKey(F("serial"), state.sort_descending, nulls_last=False)]
     expression = NullIf(F(column.path), Value("")) if column.kind is Kind.TEXT else F(column.path)
-    if state.sort_descending:
-        return [expression.desc(nulls_last=True), "serial"]
-    return [expression.asc(nulls_last=True), "serial"]
+    return [
+        SortKey(expression, state.sort_descending, nulls_last=True),
+        SortKey(F("serial"), False, nulls_last=False),
+    ]
 
 
 def is_status_filter(f: Filter) -> bool:
@@ -296,18 +345,11 @@ def with_status(state: ViewState, status: str | None) -> list[Filter]:
 
 
 def status_counts(queryset: QuerySet[PortToken], state: ViewState) -> dict[str, int]:
-    """Matching tokens per status, in ONE grouped query, for the status summary.
-
-    With match=all the state's own `status:is:` filters are left out, so each number is
-    what clicking that status shows (the usual facet count) and the other statuses do
-    not drop to zero once one is chosen. With match=any a status filter widens rather
-    than narrows, so there the counts are simply those of the matching tokens.
-    """
-    if state.match == "all":
-        rows = [row for row in state.filter_rows if row.filter and not is_status_filter(row.filter)]
-        state = replace(state, filter_rows=rows)
+    """Matching tokens per status, in ONE grouped query, for the status summary: those
+    of `facet_state(state)`, from the kept counts where they hold the answer."""
+    state = facet_state(state)
     kept = getattr(queryset, "counts", None)
-    if kept is not None and _answered_by_kept_counts(state):
+    if kept is not None and answered_by_kept_counts(state):
         grouped = (
             filter_tokens(kept, state).order_by().values_list("status").annotate(n=Sum("tokens"))
         )
@@ -319,12 +361,26 @@ def status_counts(queryset: QuerySet[PortToken], state: ViewState) -> dict[str, 
     return counts
 
 
+def facet_state(state: ViewState) -> ViewState:
+    """The state whose matching tokens the status summary counts per status.
+
+    With match=all the state's own `status:is:` filters are left out, so each number is
+    what clicking that status shows (the usual facet count) and the other statuses do
+    not drop to zero once one is chosen. With match=any a status filter widens rather
+    than narrows, so there the counts are simply those of the matching tokens.
+    """
+    if state.match != "all":
+        return state
+    rows = [row for row in state.filter_rows if row.filter and not is_status_filter(row.filter)]
+    return replace(state, filter_rows=rows)
+
+
 #: The token fields that `TokenCount` rows hold too, by the same names: a filter on
 #: the organization's, the part's or the status's columns means the same on either.
 _KEPT_COUNT_PATHS = ("organization__", "part__")
 
 
-def _answered_by_kept_counts(state: ViewState) -> bool:
+def answered_by_kept_counts(state: ViewState) -> bool:
     """Whether the kept counts (`TokenCount`, per organization, part and status) hold the
     answer: no quick search, and every filter on a column of the organization, of the
     part, or the status. Then adding up a few thousand kept counts gives exactly what
@@ -343,14 +399,14 @@ def matching_count(counts: dict[str, int], state: ViewState) -> int:
     `status:is:` filters, so only the statuses that every such filter names count. This
     spares the page a second scan of the filtered join.
     """
+    return sum(count for status, count in counts.items() if status_in_view(state, status))
+
+
+def status_in_view(state: ViewState, status: str) -> bool:
+    """Whether the tokens of `status` among those of `facet_state(state)` match `state`:
+    all of them, or none (a status filter tests only the status)."""
     chosen = [f.value.lower() for f in state.filters if is_status_filter(f)]
-    if state.match == "any" or not chosen:
-        return sum(counts.values())
-    return sum(
-        count
-        for status, count in counts.items()
-        if all(value == status.lower() for value in chosen)
-    )
+    return state.match == "any" or all(value == status.lower() for value in chosen)
 
 
 def value_counts(queryset: QuerySet[PortToken], column: Column, *, limit: int) -> list:

@@ -29,7 +29,7 @@ Drawing the forecast as a chart is `inventory.renewals_chart`'s job.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from inventory.columns import COLUMNS_BY_KEY
@@ -249,29 +249,47 @@ class Window:
     end_filter: Filter
 
 
+@dataclass(frozen=True)
+class WindowCounts:
+    """How to count the "ends within" windows from today: in a query of one's own
+    (`ends_within`) or in another's pass over the tokens (`inventory.summary`).
+
+    `aggregates` count, per window, the plan ends in it (`within_<days>`): the Plan End
+    itself (never empty in these ranges), not the primary key, so that the plan-end
+    index alone can answer them. `widest` is the condition of the widest window."""
+
+    today: date
+    widest: Q
+    aggregates: dict[str, Count]
+
+    def windows(self, counts: dict[str, int]) -> list[Window]:
+        """The windows, each with its filter, from the counts of the aggregates."""
+        return [
+            Window(
+                n,
+                counts[f"within_{n}"],
+                Filter(PLAN_END, "between", _day_range(self.today, self.today + timedelta(n))),
+            )
+            for n in WINDOW_DAYS
+        ]
+
+
+def window_counts() -> WindowCounts:
+    today = today_pacific()
+    spans = {n: days(PLAN_END, today, today + timedelta(days=n + 1)) for n in WINDOW_DAYS}
+    return WindowCounts(
+        today,
+        spans[max(WINDOW_DAYS)],
+        {f"within_{n}": Count(PLAN_END.path, filter=spans[n]) for n in WINDOW_DAYS},
+    )
+
+
 def ends_within(user, state: ViewState) -> list[Window]:
     """How many tokens of this view end within 30, 60 and 90 days: one aggregate query
     over the plan ends of the next 90 days."""
-    today = today_pacific()
-    last = {n: today + timedelta(days=n) for n in WINDOW_DAYS}
-    spans = {n: days(PLAN_END, today, last[n] + timedelta(days=1)) for n in WINDOW_DAYS}
-    widest = spans[max(WINDOW_DAYS)]
-    counts = (
-        matching_tokens(user, state)
-        .order_by()
-        .filter(widest)
-        # Counting the Plan End itself (never empty in these ranges), not the primary
-        # key: the plan-end index alone can then answer it.
-        .aggregate(**{f"within_{n}": Count(PLAN_END.path, filter=spans[n]) for n in WINDOW_DAYS})
-    )
-    return [
-        Window(
-            n,
-            counts[f"within_{n}"],
-            Filter(PLAN_END, "between", _day_range(today, last[n])),
-        )
-        for n in WINDOW_DAYS
-    ]
+    counting = window_counts()
+    tokens = matching_tokens(user, state).order_by().filter(counting.widest)
+    return counting.windows(tokens.aggregate(**counting.aggregates))
 
 
 # --- links ---------------------------------------------------------------------------------

@@ -201,14 +201,25 @@ def visible_tokens(user) -> QuerySet[PortToken]:
     return tokens
 
 
-def matching_tokens(user, state, *, serials: Iterable[str] | None = None) -> QuerySet[PortToken]:
+def visible_token_count(user) -> int:
+    """How many tokens the user may see, added up from the kept counts (`TokenCount`):
+    a few thousand rows at most, however many tokens."""
+    counts = visible_tokens(user).counts
+    return counts.aggregate(total=Coalesce(Sum("tokens"), 0))["total"]
+
+
+def matching_tokens(
+    user, state, *, serials: Iterable[str] | None = None, broad_search: bool = False
+) -> QuerySet[PortToken]:
     """The tokens the table lists for this user and view state, in the table's order:
     the one token query behind the page, the export, the transfer preselection and the API.
 
     `serials`, when given, narrows it to those Token S/Ns (rows selected in the table).
-    Counting callers drop the order with `.order_by()`.
+    `broad_search` asks the quick search through each field's index (for reading many
+    tokens: `filtering.search_condition`). Counting callers drop the order with
+    `.order_by()`.
     """
-    tokens = filter_tokens(visible_tokens(user), state)
+    tokens = filter_tokens(visible_tokens(user), state, broad_search=broad_search)
     if serials is not None:
         tokens = tokens.filter(serial__in=list(serials))
     return tokens.order_by(*ordering(state))

@@ -40,7 +40,7 @@ def test_a_page_whose_query_runs_past_the_timeout_says_so_with_503(
     manager_client, people, tight_timeout, monkeypatch
 ):
     factories.make_token(people.org, "T1")
-    monkeypatch.setattr(tokens, "status_counts", slow(tokens.status_counts, 2))
+    monkeypatch.setattr(tokens, "view_summary", slow(tokens.view_summary, 2))
 
     response = manager_client.get(PAGE, {"filter": "station_name:not_contains:garage"})
 
@@ -57,7 +57,7 @@ def test_a_page_whose_query_runs_past_the_timeout_says_so_with_503(
 def test_a_page_within_the_timeout_is_unaffected(manager_client, people, settings, monkeypatch):
     settings.REQUEST_STATEMENT_TIMEOUT = 2
     factories.make_token(people.org, "T1")
-    monkeypatch.setattr(tokens, "status_counts", slow(tokens.status_counts, 0.05))
+    monkeypatch.setattr(tokens, "view_summary", slow(tokens.view_summary, 0.05))
 
     assert manager_client.get(PAGE).status_code == 200
 
@@ -84,7 +84,7 @@ def test_an_export_is_not_cut_by_the_timeout_and_the_next_page_is_again(
     assert body.count("\r\n") == 3  # header and both tokens
     assert ExportLog.objects.get().outcome == "finished"
     # The connection is shared with the next request, which is bound again.
-    monkeypatch.setattr(tokens, "status_counts", slow(tokens.status_counts, 2))
+    monkeypatch.setattr(tokens, "view_summary", slow(tokens.view_summary, 2))
     assert manager_client.get(PAGE).status_code == 503
 
 

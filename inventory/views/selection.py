@@ -127,10 +127,13 @@ def export_selected_links(request, serials: list[str]) -> list[dict]:
     ]
 
 
-def selection_context(request, state, page, *, manages_any: bool) -> dict:
+def selection_context(
+    request, state, page, *, manages_any: bool, movable: dict[Obstacle | None, int] | None
+) -> dict:
     """The toolbar's selection: how many are selected (on this page and in all), "Select
     all N matching" with how many cannot move and why, why Transfer cannot start yet, and
-    the Export menu's links for the selected rows."""
+    the Export menu's links for the selected rows. `movable` is what the view's summary
+    counted of the tokens that can move and why (None: not counted)."""
     serials = selected_serials(request.session)
     chosen = set(serials)
     rows = page.object_list
@@ -147,7 +150,7 @@ def selection_context(request, state, page, *, manages_any: bool) -> dict:
         "hint": _transfer_hint(manages_any, selectable),
     }
     if manages_any and page.paginator.count > len(rows):
-        context["select_all"] = _select_all(request.user, state)
+        context["select_all"] = _select_all(request.user, state, movable)
     return context
 
 
@@ -163,14 +166,21 @@ def _transfer_hint(manages_any: bool, selectable: list[str]) -> str:
     )
 
 
-def _select_all(user, state) -> dict:
+def _select_all(user, state, counted: dict[Obstacle | None, int] | None) -> dict:
     """The offer to select every matching token that can move: its count, whether it fits
-    in one selection, and how many matching tokens cannot move and why."""
-    tokens = matching_tokens(user, state)
-    # One selection holds at most MAX_SELECTED tokens, so counting the movable ones stops
-    # just past that: a page over a million matching tokens does not count them all. Why
-    # the others cannot move is counted only when the offer can be taken.
-    movable = movable_tokens(tokens, user).order_by()[: MAX_SELECTED + 1].count()
+    in one selection, and how many matching tokens cannot move and why (from `counted`
+    when the summary's pass counted them)."""
+    if counted is None:
+        tokens = matching_tokens(user, state)
+        # One selection holds at most MAX_SELECTED tokens, so counting the movable ones
+        # stops just past that: a page over a million matching tokens does not count
+        # them all. Why the others cannot move is counted only when the offer can be
+        # taken.
+        movable = movable_tokens(tokens, user).order_by()[: MAX_SELECTED + 1].count()
+        if 0 < movable <= MAX_SELECTED:
+            counted = movable_counts(tokens, user)
+    else:
+        movable = counted[None]
     if not 0 < movable <= MAX_SELECTED:
         return {
             "movable": movable,
@@ -179,7 +189,7 @@ def _select_all(user, state) -> dict:
             "limit_display": f"{MAX_SELECTED:,}",
             "cannot": "",
         }
-    counts = movable_counts(tokens, user)
+    counts = dict(counted)
     movable = counts.pop(None)
     blocked = [(count, OBSTACLE_WORDS[obstacle]) for obstacle, count in counts.items() if count]
     cannot = sum(count for count, _ in blocked)

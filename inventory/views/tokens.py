@@ -11,16 +11,16 @@ from django.urls import reverse
 
 from inventory.columns import Kind
 from inventory.filter_form import canonical_redirect, form_redirect
-from inventory.filtering import is_status_filter, matching_count, status_counts, with_status
+from inventory.filtering import is_status_filter, with_status
 from inventory.models import PortToken
 from inventory.preferences import saved_column_keys
-from inventory.renewals import ends_within, narrowed_query
+from inventory.renewals import narrowed_query
 from inventory.selectors import (
-    matching_tokens,
     organization_in_view,
     organizations_with_token_counts,
     visible_tokens,
 )
+from inventory.summary import ViewSummary, view_summary
 from inventory.tables import page_of_tokens, port_token_table
 from inventory.views.column_chooser import apply_column_chooser, column_chooser
 from inventory.views.filter_builder import (
@@ -67,12 +67,13 @@ def port_token_list(request):
     menu = views_menu(request, state)
 
     tokens = visible_tokens(request.user)
-    counts = status_counts(tokens, state)
+    summary = view_summary(request.user, state, count_movable=menu["manages_any"])
     page = page_of_tokens(
-        matching_tokens(request.user, state),
+        summary.page_tokens(request.user, state),
         state,
         request.user,
-        count=matching_count(counts, state),
+        count=summary.total,
+        sort_matches=summary.few_matches,
     )
     export_query = state.query_string(columns=state.columns, page=None, per_page=None, view=None)
     context = {
@@ -83,9 +84,11 @@ def port_token_list(request):
         "start_display": f"{page.start_index():,}",
         "end_display": f"{page.end_index():,}",
         "num_pages_display": f"{page.paginator.num_pages:,}",
-        "selection": selection_context(request, state, page, manages_any=menu["manages_any"]),
+        "selection": selection_context(
+            request, state, page, manages_any=menu["manages_any"], movable=summary.movable
+        ),
         "table": port_token_table(page, state) if page.object_list else None,
-        "status_summary": _status_summary(request.user, state, counts),
+        "status_summary": _status_summary(state, summary),
         "renewals_url": _renewals_url(state),
         "status_all_url": (
             state.link(filters=with_status(state, None), page=None)
@@ -156,7 +159,7 @@ def _messages_by_piece(state) -> dict[str, list[str]]:
     return grouped
 
 
-def _status_summary(user, state, counts: dict[str, int]) -> dict:
+def _status_summary(state, summary: ViewSummary) -> dict:
     """The tiles above the table: matching tokens per status, each setting the status
     filter, and how many end within 30, 60 and 90 days, each adding that range."""
     chosen = {f.value.lower() for f in state.filters if is_status_filter(f)}
@@ -168,7 +171,7 @@ def _status_summary(user, state, counts: dict[str, int]) -> dict:
             "current": status.lower() in chosen,
             "url": state.link(filters=with_status(state, status), page=None),
         }
-        for status, count in counts.items()
+        for status, count in summary.statuses.items()
     ]
     windows = [
         {
@@ -176,7 +179,7 @@ def _status_summary(user, state, counts: dict[str, int]) -> dict:
             "count_display": f"{window.count:,}",
             "url": "?" + narrowed_query(state, window.end_filter),
         }
-        for window in ends_within(user, state)
+        for window in summary.windows
     ]
     return {"statuses": statuses, "windows": windows}
 

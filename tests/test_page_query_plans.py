@@ -1,0 +1,112 @@
+"""The page answers the same whichever way it asks the database: the quick search of a
+reader of many tokens asked through each field's index (`summary.BROAD_SEARCH_READER`),
+the page's ids of few matches read by sorting them (`summary.FEW_MATCHES`) rather than by
+walking the sort's index, and the summary's one pass that counts statuses, "ends within"
+and the tokens that can move. Each test compares the two ways on the same tokens."""
+
+import re
+
+import pytest
+
+from inventory import summary
+from inventory.models import PortToken
+from tests import factories
+from tests.factories import utc
+from tests.helpers import get, shown_serials
+
+
+@pytest.fixture
+def network(people):
+    """Tokens whose search words sit in every kind of field: their own (Token S/N, Renewal
+    Owner, status), the part, the organization, the EVSE and its station, the order and
+    its customer; some with no EVSE or no order at all; equal and empty Plan Ends."""
+    garage = factories.make_station(people.org, "STN-GAR", "Harbor Garage")
+    street = factories.make_station(people.org, "STN-STR", "Main Street")
+    fleet = factories.make_customer("CUST-F", "Garage Fleet Motors")
+    plain = factories.make_customer("CUST-P", "Plain Utilities")
+    special = factories.make_part("CPCLD-GARAGE", cloud_plan="Garage Cloud Plan")
+    tokens = [
+        ("T-01", {"evse": factories.make_evse(garage)}),
+        ("T-02", {"evse": factories.make_evse(street), "status": "Active"}),
+        ("T-03", {"order": factories.make_order("SO-1", customer=fleet)}),
+        ("T-04", {"order": factories.make_order("SO-2", customer=plain)}),
+        ("T-05", {"renewal_owner": "garage.team@example.com"}),
+        ("T-06", {"part": special, "status": "Available"}),
+        ("GARAGE-07", {}),
+        ("T-08", {"status": "Expired"}),
+        ("T-09", {"order": factories.make_order("SO-GARAGE", customer=plain)}),
+        ("T-10", {}),
+    ]
+    for n, (serial, fields) in enumerate(tokens):
+        plan_end = None if n % 4 == 3 else utc(2027, 1 + n % 3, 1)
+        factories.make_token(people.org, serial, plan_end_date=plan_end, **fields)
+    harbor = factories.make_organization("ORG-HARBOR", "Harbor Networks")
+    factories.make_token(harbor, "H-01")
+    factories.make_token(harbor, "H-02", status="Expired")
+    factories.make_token(people.other_org, "O-01", renewal_owner="nobody")
+    # Enough for three pages of 25, with runs of equal and of empty Plan Ends.
+    factories.make_tokens(people.org, 25, prefix="B-SAME", plan_end_date=utc(2027, 2, 1))
+    factories.make_tokens(people.org, 20, prefix="B-NONE", plan_end_date=None)
+    factories.make_tokens(harbor, 15, prefix="B-LATE", plan_end_date=utc(2028, 5, 1))
+
+
+SEARCHES = ["garage", "harbor", "garage motors", "expired", "available", "t-0", "nothing"]
+SORTS = ["", "-plan_end_date", "plan_end_date", "station_name", "-token_sn"]
+
+
+def _page(client, **params) -> tuple[list[str], str]:
+    response = get(client, **params)
+    text = response.content.decode()
+    numbers = re.search(r'<div class="summary-bar">.*?</nav>\s*</div>', text, re.S).group(0)
+    return shown_serials(response), numbers
+
+
+@pytest.mark.parametrize("q", SEARCHES)
+def test_a_search_asked_through_the_indexes_finds_and_counts_the_same_tokens(
+    client, people, network, monkeypatch, q
+):
+    client.force_login(factories.make_superuser())
+    narrow = _page(client, q=q, per_page=25)
+    monkeypatch.setattr(summary, "BROAD_SEARCH_READER", 0)
+
+    assert _page(client, q=q, per_page=25) == narrow
+    assert _page(client, q=q, per_page=25, page="LAST") == _narrow_last(client, q, monkeypatch)
+
+
+def _narrow_last(client, q, monkeypatch):
+    monkeypatch.setattr(summary, "BROAD_SEARCH_READER", 10**9)
+    return _page(client, q=q, per_page=25, page="LAST")
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("page", ["1", "2", "LAST"])
+def test_few_matches_are_paged_in_the_table_order_either_way(
+    client, people, network, monkeypatch, sort, page
+):
+    client.force_login(factories.make_superuser())
+    # "Does not contain" a text no token holds: every token matches, but only by
+    # reading them, as any filter on a related table does.
+    state = {"filter": "renewal_owner:not_contains:zzz", "per_page": 25, "page": page}
+    if sort:
+        state["sort"] = sort
+    monkeypatch.setattr(summary, "FEW_MATCHES", 0)
+    walked = _page(client, **state)
+    monkeypatch.setattr(summary, "FEW_MATCHES", 10**9)
+
+    assert _page(client, **state) == walked
+    unfiltered = {key: value for key, value in state.items() if key != "filter"}
+    assert shown_serials(get(client, **unfiltered)) == walked[0]
+
+
+def test_the_one_counting_pass_agrees_with_the_kept_counts(client, people, network):
+    client.force_login(factories.make_superuser())
+
+    kept = _page(client)[1]
+    counted = _page(client, filter="renewal_owner:not_contains:zzz")[1]
+
+    assert PortToken.objects.count() == 73
+    assert _numbers(counted) == _numbers(kept)
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r"\d[\d,]*", re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", html)))
