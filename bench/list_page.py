@@ -73,6 +73,8 @@ STATES = [
     ("quick search, two words", "q=harbor+2025"),
     ("sorted by a date", "sort=-plan_end_date"),
     ("sorted by a date, last page", "sort=-plan_end_date&page=LAST"),
+    ("sorted by Org Name, page 7", "sort=-org_name&page=7"),
+    ("sorted by Station Name", "sort=station_name"),
     ("last page", "page=LAST"),
     ("all 25 columns, 250 a page", "per_page=250&columns=ALL"),
     # Twenty "does not contain" on the timestamp columns, none a whole year, month or day:

@@ -74,6 +74,7 @@ def port_token_list(request):
         request.user,
         count=summary.total,
         sort_matches=summary.few_matches,
+        every_token=request.user.is_superuser and not state.filters and not state.search_words,
     )
     export_query = state.query_string(columns=state.columns, page=None, per_page=None, view=None)
     context = {
