@@ -174,3 +174,30 @@ def test_a_token_transferred_while_the_file_is_checked_is_not_moved_back(tmp_pat
     ]
     assert owners() == {"T1": "ORG-EAST"}
     assert PortToken.objects.get().status == "Available"
+
+
+def test_tokens_transferred_meanwhile_are_reported_in_the_files_order(tmp_path, monkeypatch):
+    # The stored tokens are compared in primary-key order, a chunk (here one) at a time;
+    # the problems still follow the file.
+    monkeypatch.setattr(importing.plan, "LOOKUP_CHUNK", 1)
+    west = factories.make_organization("ORG-ACME", "Acme Charging")
+    factories.make_organization("ORG-EAST", "Acme East")
+    for serial in ("T1", "T2"):
+        factories.make_token(west, serial, status="Available")
+    check = importing.check_moves_against_database
+
+    def check_then_transfer_meanwhile(plan):
+        check(plan)
+        transfer_tokens(user=factories.make_superuser(), serials=["T1", "T2"], to_org="ORG-EAST")
+
+    monkeypatch.setattr(importing, "check_moves_against_database", check_then_transfer_meanwhile)
+    rows = [unapplied(token_sn="T2"), unapplied(token_sn="T1")]
+
+    problems = import_problems(write_csv(tmp_path, rows))
+
+    meanwhile = "was moved to another organization while the file was being checked"
+    assert problems[1:] == [
+        f"line 2: Token S/N T2 {meanwhile}; import it again.",
+        f"line 3: Token S/N T1 {meanwhile}; import it again.",
+    ]
+    assert owners() == {"T1": "ORG-EAST", "T2": "ORG-EAST"}

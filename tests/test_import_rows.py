@@ -3,6 +3,7 @@ nothing written when any row is bad."""
 
 import pytest
 
+from inventory import importing
 from inventory.models import PortToken
 from tests import factories
 from tests.import_helpers import (
@@ -151,6 +152,22 @@ def test_an_evse_can_pass_from_one_active_token_to_another_in_one_import(tmp_pat
 
     active = dict(PortToken.objects.filter(status="Active").values_list("evse__evse_id", "serial"))
     assert active == {"EVSE-100-01": "T2", "E2": "T3"}
+
+
+def test_an_evse_freed_further_on_in_the_file_can_be_taken(tmp_path, monkeypatch):
+    # The tokens are compared and written a chunk at a time; one token a chunk shows that
+    # T1 takes E2 only once T2, compared later, has left it.
+    monkeypatch.setattr(importing.plan, "LOOKUP_CHUNK", 1)
+    run_import(
+        write_csv(tmp_path, [token_row(token_sn="T1"), token_row(token_sn="T2", evse_id="E2")])
+    )
+    rows = [token_row(token_sn="T1", evse_id="E2"), token_row(token_sn="T2", status="Expired")]
+
+    output = run_import(write_csv(tmp_path, rows, name="swap.csv"))
+
+    assert "Imported 2 tokens (0 created, 2 updated)." in output
+    active = dict(PortToken.objects.filter(status="Active").values_list("evse__evse_id", "serial"))
+    assert active == {"E2": "T1"}
 
 
 def test_two_active_tokens_may_swap_evses(tmp_path):

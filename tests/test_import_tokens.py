@@ -234,6 +234,38 @@ def test_every_row_is_written_when_the_rows_take_several_statements(tmp_path, mo
     }
 
 
+def test_counts_and_rows_are_right_when_the_tokens_take_several_chunks(tmp_path, monkeypatch):
+    # The writing compares and holds a chunk of rows at a time: three rows a chunk here.
+    monkeypatch.setattr(importing.plan, "LOOKUP_CHUNK", 3)
+    serials = [f"T{number:02d}" for number in range(8)]
+    stations = {serial: f"STN-{int(serial[1:]) % 3}" for serial in serials}
+
+    def row(serial, **values):
+        return unapplied(token_sn=serial, **values)
+
+    run_import(write_csv(tmp_path, [row(serial) for serial in serials]))
+    # Every third token changed, every other one new, the rest as stored.
+    rows = []
+    for number, serial in enumerate(serials):
+        owner = f"{serial}@example.com" if number % 3 == 0 else "owner-0001@acme.example"
+        rows.append(row(serial, renewal_owner=owner))
+        if number % 2:
+            new = f"N{number:02d}"
+            rows.append(
+                row(new, status="Active", evse_id=f"E{number}", station_sn=stations[serial])
+            )
+
+    output = run_import(write_csv(tmp_path, rows, name="changed.csv"))
+
+    assert "Imported 12 tokens (4 created, 8 updated; 5 of them already up to date)." in output
+    assert "Stations: 3 created, 0 updated, 0 unchanged." in output
+    assert "EVSEs: 4 created, 0 updated, 0 unchanged." in output
+    stored = dict(PortToken.objects.values_list("serial", "renewal_owner"))
+    assert stored == {values["token_sn"]: values["renewal_owner"] for values in rows}
+    active = dict(PortToken.objects.filter(status="Active").values_list("serial", "evse__evse_id"))
+    assert active == {"N01": "E1", "N03": "E3", "N05": "E5", "N07": "E7"}
+
+
 # Pacific Time ------------------------------------------------------------------------------
 
 

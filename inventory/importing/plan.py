@@ -12,6 +12,7 @@ bad row and reason. `check_active_evses_against_database` and
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 from inventory.columns import COLUMNS, Column
 from inventory.dbfunctions import timestamp_text
@@ -20,7 +21,8 @@ from inventory.importing.read import Sheet, StoppedReading
 from inventory.importing.result import ImportFailed
 from inventory.models import PortToken
 
-# Values per `__in` query: far below the bind-parameter limits of SQLite and PostgreSQL.
+# Values per `__in` query: far below the bind-parameter limits of SQLite and PostgreSQL;
+# also the rows the writing compares and holds at a time.
 LOOKUP_CHUNK = 2000
 LABEL = {column.key: column.label for column in COLUMNS}
 ACTIVE = PortToken.Status.ACTIVE
@@ -81,7 +83,10 @@ class Problem:
 
 @dataclass(slots=True)
 class TokenRow:
-    where: str  # "line 7" or "sheet 'Port Tokens (2)' line 7", for the messages
+    """One token as its row gives it. A large import holds one per row until it is
+    written, so it keeps only what writing needs: the messages' "line 7" comes from
+    `position` (`Plan.where`), and repeated texts are shared (`Plan.shared`)."""
+
     position: Position
     serial: str
     part_no: str
@@ -96,20 +101,21 @@ class TokenRow:
     renewal_owner: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Named:
-    """The details a row gives for a related object, and where the file first gave them."""
+    """The details a row gives for a related object (in the order of its `Related.details`:
+    a tuple, as a file may name tens of thousands of EVSEs), and where the file first gave
+    them."""
 
-    details: dict[str, object]
-    where: str
+    details: tuple
+    position: Position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActiveToken:
     """The file's Active token on an EVSE."""
 
     serial: str
-    where: str
     position: Position
 
 
@@ -125,13 +131,30 @@ class Plan:
     active_evses: dict[str, ActiveToken] = field(default_factory=dict)  # by EVSE ID
     problems: list[Problem] = field(default_factory=list)
     sheets_with_header: int = 0
+    # sheet index -> its name when the messages name it (a workbook of several sheets)
+    sheet_names: dict[int, str | None] = field(default_factory=dict)
+    # text -> the same text: one object for what many rows repeat (Part No., Org ID, ...)
+    texts: dict[str, str] = field(default_factory=dict)
 
     def problem(self, position: Position, where: str, reason: str):
         self.problems.append(Problem(position, f"{where}: {reason}"))
 
-    def details(self, kind: str) -> dict[str, dict[str, object]]:
-        """Key -> details (by column key) of every object of this kind the file names."""
-        return {key: named.details for key, named in self.related[kind].items()}
+    def where(self, position: Position) -> str:
+        """A row's place, for the messages: "line 7" or "sheet 'Port Tokens (2)' line 7"."""
+        sheet, line = position
+        name = self.sheet_names.get(sheet)
+        return f"sheet {name!r} line {line}" if name else f"line {line}"
+
+    def shared(self, text: str | None) -> str | None:
+        """`text`, as the object already held for an equal text: repeated on most rows,
+        a Part No. or an Org ID is then held once, not once per row."""
+        return None if text is None else self.texts.setdefault(text, text)
+
+    def details(self, kind: str) -> Iterator[tuple[str, dict[str, object]]]:
+        """(key, details by column key) of every object of this kind the file names."""
+        names = RELATED[kind].details
+        for key, named in self.related[kind].items():
+            yield key, dict(zip(names, named.details, strict=True))
 
 
 def read_plan(sheets: Iterable[Sheet]) -> Plan:
@@ -150,11 +173,11 @@ def read_plan(sheets: Iterable[Sheet]) -> Plan:
 
 
 def _read_sheet(sheet: Sheet, plan: Plan) -> None:
-    prefix = f"sheet {sheet.name!r} " if sheet.name else ""
+    plan.sheet_names[sheet.index] = sheet.name
     columns: list[Column] | None = None
     for line, cells in sheet.rows:
         position = (sheet.index, line)
-        where = f"{prefix}line {line}"
+        where = plan.where(position)
         if columns is None:
             if _all_blank(cells):
                 # Fine for an empty file or worksheet; anything below it has no header.
@@ -242,33 +265,34 @@ def _read_row(columns: list[Column], cells, plan: Plan, position, where) -> None
         return
     first = plan.tokens.get(serial)
     if first is not None:
-        plan.problem(position, where, f"Token S/N {serial} is also on {first.where}.")
+        plan.problem(
+            position, where, f"Token S/N {serial} is also on {plan.where(first.position)}."
+        )
         return
     for kind in RELATED:
-        reason = _note_related(plan, kind, values, where)
+        reason = _note_related(plan, kind, values, position)
         if reason:
             plan.problem(position, where, reason)
     evse_id = values["evse_id"]
     if values["status"] == ACTIVE and evse_id not in (None, INVALID):
         holder = plan.active_evses.get(evse_id)
         if holder is None:
-            plan.active_evses[evse_id] = ActiveToken(serial, where, position)
+            plan.active_evses[evse_id] = ActiveToken(serial, position)
         else:
             plan.problem(
                 position,
                 where,
                 f"EVSE ID {evse_id} already has Active token {holder.serial} on "
-                f"{holder.where}; an EVSE carries at most one Active token.",
+                f"{plan.where(holder.position)}; an EVSE carries at most one Active token.",
             )
     # Kept even for a bad row (never written then), so a later repeat is still reported.
     plan.tokens[serial] = TokenRow(
-        where=where,
         position=position,
         serial=serial,
-        part_no=values["part_no"],
-        org_id=values["org_id"],
+        part_no=plan.shared(values["part_no"]),
+        org_id=plan.shared(values["org_id"]),
         evse_id=evse_id,
-        sales_order=values["sales_order"],
+        sales_order=plan.shared(values["sales_order"]),
         activation_date=values["activation_date"],
         applied_date=values["applied_date"],
         plan_start_date=values["plan_start_date"],
@@ -319,37 +343,47 @@ def _row_rules(values: dict) -> list[str]:
     return reasons
 
 
-def _note_related(plan: Plan, kind: str, values: dict, where: str) -> str | None:
+def _note_related(plan: Plan, kind: str, values: dict, position: Position) -> str | None:
     """Remember the details this row gives for a related object; a conflict is a problem."""
     related = RELATED[kind]
     key = values[related.key]
     if key is None or key is INVALID:
         return None
+    details = tuple(values[column] for column in related.details)
     known = plan.related[kind].get(key)
-    if known is not None and all(values[c] == known.details[c] for c in related.details):
+    if known is not None and details == known.details:
         return None  # the usual case: one more row naming the same thing alike
-    details = {column: values[column] for column in related.details}
-    if any(value is INVALID for value in details.values()):
+    if INVALID in details:
         return None
-    if kind in REQUIRED_DETAIL and details[REQUIRED_DETAIL[kind]] is None:
+    if kind in REQUIRED_DETAIL and values[REQUIRED_DETAIL[kind]] is None:
         return None  # already reported as missing
     if known is None:
-        plan.related[kind][key] = Named(details, where)
+        # Details repeat across objects (the Station S/N of a station's EVSEs): shared.
+        plan.related[kind][key] = Named(
+            tuple(plan.shared(v) if isinstance(v, str) else v for v in details), position
+        )
         return None
-    differing = [LABEL[c] for c in related.details if details[c] != known.details[c]]
+    differing = [
+        LABEL[column]
+        for column, given, first in zip(related.details, details, known.details, strict=True)
+        if given != first
+    ]
     return (
         f"{LABEL[related.key]} {key} has a different {', '.join(differing)} than on "
-        f"{known.where}; every row must give the same details for it."
+        f"{plan.where(known.position)}; every row must give the same details for it."
     )
 
 
 # Checks against the database -------------------------------------------------------------
 
 
-def chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
-    """`items` in slices of `size`, for `__in` queries and batches."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def chunks(items: Iterable, size: int | None = None) -> Iterator[list]:
+    """`items` in lists of `size` (LOOKUP_CHUNK by default; the last list shorter), for
+    `__in` queries and batches."""
+    size = size or LOOKUP_CHUNK
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def check_active_evses_against_database(plan: Plan) -> None:
@@ -364,7 +398,7 @@ def check_active_evses_against_database(plan: Plan) -> None:
             newcomer = plan.active_evses[evse_id]
             plan.problem(
                 newcomer.position,
-                newcomer.where,
+                plan.where(newcomer.position),
                 f"EVSE ID {evse_id} already has Active token {serial} in the database; "
                 "an EVSE carries at most one Active token.",
             )
@@ -383,7 +417,7 @@ def check_moves_against_database(plan: Plan) -> None:
                 continue
             plan.problem(
                 token.position,
-                token.where,
+                plan.where(token.position),
                 f"Token S/N {serial} belongs to {org_id}; importing it into {token.org_id} "
                 "would move it. Move it with a transfer, or import with --transfer-as "
                 "USERNAME to record the move in the transfer history.",

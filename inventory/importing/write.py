@@ -3,13 +3,15 @@
 `write_plan` runs inside the import's transaction. Related objects first (organizations,
 customers, orders, parts, stations, EVSEs), then the tokens. Each kind is upserted by its
 key (`bulk.upsert_rows`: INSERT ... ON CONFLICT DO UPDATE on SQLite and PostgreSQL): the
-stored rows are fetched with `__in` queries in chunks and compared in memory, so only new
-and changed rows are sent, in batches; unchanged rows are not written at all. Tokens are
+stored rows are fetched with `__in` queries a chunk (`plan.LOOKUP_CHUNK`) at a time and
+compared in memory, so only new and changed rows are sent, in batches; unchanged rows are
+not written at all, and no more than a chunk of stored rows is held at once. Tokens are
 locked while compared, as a transfer locks them, and a token the file gives another
 organization becomes an `ImportMove` that `record_import_moves` records in the transfer
 history (only with `transfer_as`).
 """
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -64,54 +66,59 @@ def write_plan(plan: Plan, *, transfer_as, note: str) -> ImportResult:
     organizations = upsert(
         Organization,
         "org_id",
-        {key: {"name": d["org_name"]} for key, d in plan.details("organization").items()},
+        ["name"],
+        ((key, (d["org_name"],)) for key, d in plan.details("organization")),
     )
     customers = upsert(
         Customer,
         "customer_id",
-        {key: {"name": d["customer_name"]} for key, d in plan.details("customer").items()},
+        ["name"],
+        ((key, (d["customer_name"],)) for key, d in plan.details("customer")),
     )
     orders = upsert(
         Order,
         "sales_order",
-        {
-            key: {
-                "purchase_order": d["purchase_order"],
-                "customer_reference": d["customer_reference"],
-                "customer_id": customers.pk(d["customer_id"]),
-                "order_date": d["order_date"],
-                "ship_date": d["ship_date"],
-            }
-            for key, d in plan.details("order").items()
-        },
+        ["purchase_order", "customer_reference", "customer_id", "order_date", "ship_date"],
+        (
+            (
+                key,
+                (
+                    d["purchase_order"],
+                    d["customer_reference"],
+                    customers.pk(d["customer_id"]),
+                    d["order_date"],
+                    d["ship_date"],
+                ),
+            )
+            for key, d in plan.details("order")
+        ),
     )
+    # A part's detail columns are named as its fields.
+    part_fields = RELATED["part"].details
     parts = upsert(
         CloudPlanPart,
         "part_no",
-        # A part's detail columns are named as its fields.
-        {
-            key: {name: d[name] for name in RELATED["part"].details}
-            for key, d in plan.details("part").items()
-        },
+        part_fields,
+        ((key, tuple(d[name] for name in part_fields)) for key, d in plan.details("part")),
     )
     stations = upsert(
         Station,
         "serial",
-        {
-            key: {"name": d["station_name"], "organization_id": organizations.pk(d["org_id"])}
-            for key, d in plan.details("station").items()
-        },
+        ["name", "organization_id"],
+        (
+            (key, (d["station_name"], organizations.pk(d["org_id"])))
+            for key, d in plan.details("station")
+        ),
     )
     evses = upsert(
         Evse,
         "evse_id",
-        {
-            key: {"station_id": stations.pk(d["station_sn"])}
-            for key, d in plan.details("evse").items()
-        },
+        ["station_id"],
+        ((key, (stations.pk(d["station_sn"]),)) for key, d in plan.details("evse")),
     )
-    wanted = {
-        serial: TokenValues(
+
+    def wanted(token: TokenRow) -> TokenValues:
+        return TokenValues(
             part_id=parts.pk(token.part_no),
             order_id=orders.pk(token.sales_order),
             organization_id=organizations.pk(token.org_id),
@@ -123,11 +130,10 @@ def write_plan(plan: Plan, *, transfer_as, note: str) -> ImportResult:
             status=token.status,
             renewal_owner=token.renewal_owner,
         )
-        for serial, token in plan.tokens.items()
-    }
-    token_counts, moves = write_tokens(wanted)
+
+    token_counts, moves = write_tokens(plan.tokens, wanted)
     if moves and transfer_as is None:
-        raise ImportFailed([_moved_meanwhile(plan.tokens[move.serial]) for move in moves])
+        raise ImportFailed([_moved_meanwhile(plan, plan.tokens[move.serial]) for move in moves])
     return ImportResult(
         tokens=token_counts,
         organizations=organizations.counts,
@@ -140,128 +146,76 @@ def write_plan(plan: Plan, *, transfer_as, note: str) -> ImportResult:
     )
 
 
-def _moved_meanwhile(token: TokenRow) -> str:
+def _moved_meanwhile(plan: Plan, token: TokenRow) -> str:
     # The checks found the token in the file's organization; a transfer has moved it since.
     return (
-        f"{token.where}: Token S/N {token.serial} was moved to another organization while "
-        "the file was being checked; import it again."
+        f"{plan.where(token.position)}: Token S/N {token.serial} was moved to another "
+        "organization while the file was being checked; import it again."
     )
 
 
-def upsert(model: type[models.Model], key_field: str, wanted: dict[str, dict]) -> Upserted:
-    """Create or update the `model` rows keyed by `key_field`, each to the field values
-    `wanted[key]` (the same fields for every key); leave rows already so untouched."""
+def upsert(
+    model: type[models.Model],
+    key_field: str,
+    fields: Sequence[str],
+    wanted: Iterable[tuple[str, tuple]],
+) -> Upserted:
+    """Create or update the `model` rows keyed by `key_field`: each (key, values) of
+    `wanted` sets the `fields` to the values, in that order; rows already so stay
+    untouched. Keys must be unique. A chunk of keys at a time, so that what is held is
+    the keys' primary keys, not every row stored and wanted."""
     counts = Counts()
-    if not wanted:
-        return Upserted({}, counts)
-    fields = list(next(iter(wanted.values())))
-    stored = _stored(model.objects.all(), key_field, list(wanted), ["pk", *fields])
-    pks = {key: row.pop("pk") for key, row in stored.items()}
-    to_write = []
-    for key, values in wanted.items():
-        if stored.get(key) == values:
-            counts.unchanged += 1
-        else:
-            to_write.append((key, *(values[name] for name in fields)))
-    counts.created = len(wanted) - len(stored)
-    counts.updated = len(to_write) - counts.created
-    upsert_rows(model, key_field, fields, to_write)
-    created = [key for key in wanted if key not in pks]
-    for chunk in chunks(created):
-        pks.update(model.objects.filter(**{f"{key_field}__in": chunk}).values_list(key_field, "pk"))
+    pks: dict[str, int] = {}
+    for chunk in chunks(wanted):
+        stored = {
+            key: (pk, tuple(values))
+            for key, pk, *values in model.objects.filter(
+                **{f"{key_field}__in": [key for key, _ in chunk]}
+            ).values_list(key_field, "pk", *fields)
+        }
+        to_write, created = [], []
+        for key, values in chunk:
+            pk, stored_values = stored.get(key, (None, None))
+            if pk is None:
+                created.append(key)
+                to_write.append((key, *values))
+            elif stored_values == values:
+                counts.unchanged += 1
+                pks[key] = pk
+            else:
+                counts.updated += 1
+                pks[key] = pk
+                to_write.append((key, *values))
+        counts.created += len(created)
+        upsert_rows(model, key_field, fields, to_write)
+        if created:
+            pks.update(
+                model.objects.filter(**{f"{key_field}__in": created}).values_list(key_field, "pk")
+            )
     return Upserted(pks, counts)
 
 
-def _stored(queryset, key_field: str, keys: list[str], fields: list[str]) -> dict[str, dict]:
-    """Key -> the stored `fields` of the rows among `keys`, fetched in chunks."""
-    stored = {}
-    for chunk in chunks(keys):
-        for row in queryset.filter(**{f"{key_field}__in": chunk}).values(key_field, *fields):
-            stored[row.pop(key_field)] = row
-    return stored
+def write_tokens(
+    tokens: dict[str, TokenRow], wanted: Callable[[TokenRow], TokenValues]
+) -> tuple[Counts, list[ImportMove]]:
+    """Upsert the tokens (by serial) to their `wanted` values; return the counts and the
+    moves (tokens given another organization), in the file's order.
 
-
-@dataclass(frozen=True)
-class _TokenChange:
-    """A stored token the file changes: its primary key, stored and wanted values."""
-
-    pk: int
-    serial: str
-    stored: TokenValues
-    wanted: TokenValues
-
-    @property
-    def moves_organization(self) -> bool:
-        return self.stored.organization_id != self.wanted.organization_id
-
-    @property
-    def leaves_its_evse_active(self) -> bool:
-        """Active before and after, on another EVSE: it must leave the old one first."""
-        return (
-            self.stored.status == ACTIVE
-            and self.wanted.status == ACTIVE
-            and self.stored.evse_id != self.wanted.evse_id
-        )
-
-    def row(self) -> tuple:
-        return (self.serial, *self.wanted)
-
-
-def write_tokens(wanted: dict[str, TokenValues]) -> tuple[Counts, list[ImportMove]]:
-    """Upsert the tokens (by serial); return the counts and the moves (tokens given
-    another organization)."""
-    stored = _locked_tokens(list(wanted))
-    counts = Counts(created=len(wanted) - len(stored))
-    new_rows, changes = [], []
-    for serial, values in wanted.items():
-        old = stored.get(serial)
-        if old is None:
-            new_rows.append((serial, *values))
-        elif old.fields != values:
-            changes.append(_TokenChange(old.pk, serial, old.fields, values))
-    counts.updated = len(changes)
-    counts.unchanged = len(stored) - len(changes)
-
+    The stored tokens are locked, compared and their EVSEs freed a chunk at a time (in
+    primary-key order, as a transfer locks: a transfer under way finishes first and its
+    move is seen here, or it waits for the import; either way no move is overwritten
+    unseen); then the tokens taking an EVSE are written and the new ones inserted, again
+    a chunk at a time. What is held throughout is a primary key and a serial per token,
+    not every token stored and wanted.
+    """
+    counts, moves = Counts(), []
     # "One Active token per EVSE" is checked row by row inside a statement, so first free
     # the EVSEs: tokens that stop being Active, then Active tokens moving to another EVSE;
     # only then put tokens on their (now free) EVSEs, the new tokens last.
-    releasing = [change.row() for change in changes if change.wanted.status != ACTIVE]
-    taking = [change.row() for change in changes if change.wanted.status == ACTIVE]
-    leaving = [change.pk for change in changes if change.leaves_its_evse_active]
-    upsert_rows(PortToken, "serial", TOKEN_FIELDS, releasing)
-    for chunk in chunks(leaving):
-        PortToken.objects.filter(pk__in=chunk).update(evse=None)
-    upsert_rows(PortToken, "serial", TOKEN_FIELDS, taking + new_rows)
-    moves = [
-        ImportMove(
-            token_pk=change.pk,
-            serial=change.serial,
-            from_org_pk=change.stored.organization_id,
-            to_org_pk=change.wanted.organization_id,
-        )
-        for change in changes
-        if change.moves_organization
-    ]
-    return counts, moves
-
-
-class _StoredToken(NamedTuple):
-    pk: int
-    fields: TokenValues
-
-
-def _locked_tokens(serials: list[str]) -> dict[str, _StoredToken]:
-    """Serial -> primary key and fields of the stored tokens among `serials`, locked.
-
-    Locked in primary-key order, as a transfer locks: a transfer under way finishes
-    first and its move is seen here, or it waits for the import; either way no move is
-    overwritten unseen.
-    """
-    pks = []
-    for chunk in chunks(serials):
-        pks.extend(PortToken.objects.filter(serial__in=chunk).values_list("pk", flat=True))
-    locked = {}
-    for chunk in chunks(sorted(pks)):
+    stored_serials: set[str] = set()
+    taking: list[TokenRow] = []
+    for chunk in chunks(_stored_token_pks(list(tokens))):
+        releasing, leaving = [], []
         rows = (
             PortToken.objects.select_for_update()
             .filter(pk__in=chunk)
@@ -269,5 +223,52 @@ def _locked_tokens(serials: list[str]) -> dict[str, _StoredToken]:
             .values_list("serial", "pk", *TOKEN_FIELDS)
         )
         for serial, pk, *fields in rows:
-            locked[serial] = _StoredToken(pk, TokenValues(*fields))
-    return locked
+            token = tokens[serial]
+            stored_serials.add(token.serial)
+            stored, values = TokenValues(*fields), wanted(token)
+            if stored == values:
+                counts.unchanged += 1
+                continue
+            counts.updated += 1
+            if values.status != ACTIVE:
+                releasing.append((token.serial, *values))
+            else:
+                taking.append(token)
+                if stored.status == ACTIVE and stored.evse_id != values.evse_id:
+                    leaving.append(pk)
+            if stored.organization_id != values.organization_id:
+                moves.append(
+                    ImportMove(
+                        token_pk=pk,
+                        serial=token.serial,
+                        from_org_pk=stored.organization_id,
+                        to_org_pk=values.organization_id,
+                    )
+                )
+        upsert_rows(PortToken, "serial", TOKEN_FIELDS, releasing)
+        if leaving:
+            PortToken.objects.filter(pk__in=leaving).update(evse=None)
+    counts.created = len(tokens) - len(stored_serials)
+
+    # In the file's order, as the new tokens' primary keys follow it (an upsert that
+    # updates uses up a value of the key's sequence too, on PostgreSQL).
+    taking.sort(key=lambda token: token.position)
+    for chunk in chunks(taking):
+        upsert_rows(PortToken, "serial", TOKEN_FIELDS, [_row(token, wanted) for token in chunk])
+    new_tokens = (token for token in tokens.values() if token.serial not in stored_serials)
+    for chunk in chunks(new_tokens):
+        upsert_rows(PortToken, "serial", TOKEN_FIELDS, [_row(token, wanted) for token in chunk])
+    moves.sort(key=lambda move: tokens[move.serial].position)
+    return counts, moves
+
+
+def _row(token: TokenRow, wanted: Callable[[TokenRow], TokenValues]) -> tuple:
+    return (token.serial, *wanted(token))
+
+
+def _stored_token_pks(serials: list[str]) -> list[int]:
+    """The primary keys of the stored tokens among `serials`, in order."""
+    pks = []
+    for chunk in chunks(serials):
+        pks.extend(PortToken.objects.filter(serial__in=chunk).values_list("pk", flat=True))
+    return sorted(pks)
