@@ -125,30 +125,56 @@ def _sorted_match_ids(
     ids and sort keys, MATERIALIZED so that PostgreSQL plans it for all its rows (never
     walking the sort's index in the hope of finding a page soon), then the sort."""
     keys = sort_keys(state)
-    names = [f"sort_{i}" for i in range(len(keys))]
-    found = matching.order_by().annotate(
-        **{name: key.expression for name, key in zip(names, keys, strict=True)}
-    )
+    names = _key_names(keys)
+    found = matching.order_by().annotate(**dict(zip(names, _expressions(keys), strict=True)))
     sql, params = found.values_list("pk", *names).query.sql_with_params()
-    with connections[matching.db].cursor() as cursor:
-        cursor.execute(
-            f"WITH found (id, {', '.join(names)}) AS MATERIALIZED ({sql}) "
-            f"SELECT id FROM found ORDER BY {_order_sql(keys, names, reverse)} "
-            "LIMIT %s OFFSET %s",
-            (*params, top - bottom, bottom),
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return _ids_in_order(
+        matching.db,
+        f"WITH found (id, {', '.join(names)}) AS MATERIALIZED ({sql}) ",
+        "found",
+        list(params),
+        keys,
+        bottom,
+        top,
+        reverse=reverse,
+    )
 
 
-def _order_sql(keys: list[SortKey], names: list[str], reverse: bool) -> str:
-    """ORDER BY of the keys named `names` in a query's output, reversed with `reverse`."""
+def _key_names(keys: list[SortKey]) -> list[str]:
+    """The names of the sort keys as columns of a query's output."""
+    return [f"sort_{i}" for i in range(len(keys))]
+
+
+def _expressions(keys: list[SortKey]) -> list:
+    return [key.expression for key in keys]
+
+
+def _ids_in_order(
+    alias: str,
+    prefix: str,
+    source: str,
+    params: list,
+    keys: list[SortKey],
+    bottom: int,
+    top: int,
+    *,
+    reverse: bool,
+) -> list[int]:
+    """The ids from `bottom` to `top` of the rows of `source` (SQL: a FROM item whose
+    columns are id and the sort keys by `_key_names`, after the WITH clause `prefix`), in
+    the keys' order, reversed with `reverse`."""
     order = []
-    for name, key in zip(names, keys, strict=True):
+    for name, key in zip(_key_names(keys), keys, strict=True):
         direction = "DESC" if key.descending != reverse else "ASC"
         # Reversed, empty values that were last come first.
         nulls = (" NULLS FIRST" if reverse else " NULLS LAST") if key.nulls_last else ""
         order.append(f"{name} {direction}{nulls}")
-    return ", ".join(order)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"{prefix}SELECT id FROM {source} ORDER BY {', '.join(order)} LIMIT %s OFFSET %s",
+            (*params, top - bottom, bottom),
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _through_optional_row(column: Column) -> bool:
@@ -176,13 +202,14 @@ def _merged_ids(
     of joining and sorting every token for a page."""
     column = state.sort_column
     keys = sort_keys(state)
-    names = [f"sort_{i}" for i in range(len(keys))]
+    names = _key_names(keys)
+    expressions = _expressions(keys)
     with_value = matching.filter(_has_value(column.path)).annotate(
-        **{name: key.expression for name, key in zip(names, keys, strict=True)}
+        **dict(zip(names, expressions, strict=True))
     )
+    no_key = Value(None, output_field=_field_at(PortToken, column.path))
     without_value = matching.filter(_no_value(PortToken, column.path)).annotate(
-        **{names[0]: Value(None, output_field=_field_at(PortToken, column.path))},
-        **{name: key.expression for name, key in zip(names[1:], keys[1:], strict=True)},
+        **dict(zip(names, [no_key, *expressions[1:]], strict=True))
     )
     statements, params = [], []
     for part, ordering_ in ((with_value, ordering(state)), (without_value, ["serial"])):
@@ -190,14 +217,8 @@ def _merged_ids(
         sql, part_params = (part.reverse() if reverse else part)[:top].query.sql_with_params()
         statements.append(f"({sql})")
         params.extend(part_params)
-    with connections[matching.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM ({' UNION ALL '.join(statements)}) AS merged "
-            f"(id, {', '.join(names)}) ORDER BY {_order_sql(keys, names, reverse)} "
-            "LIMIT %s OFFSET %s",
-            (*params, top - bottom, bottom),
-        )
-        return [row[0] for row in cursor.fetchall()]
+    source = f"({' UNION ALL '.join(statements)}) AS merged (id, {', '.join(names)})"
+    return _ids_in_order(matching.db, "", source, params, keys, bottom, top, reverse=reverse)
 
 
 def _has_value(path: str) -> Q:
