@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from inventory.columns import COLUMNS
 from inventory.models import Membership, PortToken
@@ -304,6 +305,17 @@ def test_a_serial_with_slashes_spaces_or_symbols_has_a_page_the_table_links_to(
 
     assert response.status_code == 200
     assert f"Port Token {serial}" in page_html(response)
+
+
+@pytest.mark.parametrize(
+    "serial", ["A/B 1", "50% off?#1", "ÜNÏ-ß", "a:b@c~d", "x&y=z+1", "1<2 'q' \"3\"", "exports"]
+)
+def test_the_table_links_a_serial_to_the_url_reverse_gives(viewer_client, people, serial):
+    factories.make_token(people.org, serial)
+
+    shown = links(get_all(viewer_client, columns="token_sn"), serial)
+
+    assert shown == [reverse("inventory:token_detail", args=[serial])]
 
 
 @pytest.mark.parametrize("serial", ["export", "transfer"])
