@@ -336,3 +336,188 @@ def test_a_workbook_padded_in_proportion_still_imports(tmp_path):
     run_import(padded_workbook(tmp_path, 20_000))
 
     assert PortToken.objects.filter(serial="TKN-0001").exists()
+
+
+# Workbooks as other programs write them (read as a stream of their XML) ---------------------
+
+
+def hand_written_xlsx(
+    tmp_path: Path,
+    rows_xml: str,
+    *,
+    shared: list[str] = (),
+    date1904: bool = False,
+    prefix: str = "",
+    doctype: str = "",
+) -> Path:
+    """A workbook whose one worksheet's `<sheetData>` is `rows_xml`, written out by hand:
+    the header row of the 25 labels comes first (row 1), then `rows_xml`. Style 1 is a
+    date and time format; `shared` is the shared-string table's items (`<si>` contents);
+    `prefix` spells the main namespace with a prefix (`x:`), as some programs do."""
+    p = prefix
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    declare = f'xmlns{":" + p[:-1] if p else ""}="{main}"'
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    header = "".join(
+        f'<{p}c t="inlineStr"><{p}is><{p}t>{label}</{p}t></{p}is></{p}c>' for label in LABELS
+    )
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+        f'Type="{relations}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{package}">'
+        f'<Relationship Id="rId1" Type="{relations}/worksheet" Target="worksheets/s.xml"/>'
+        f'<Relationship Id="rId2" Type="{relations}/sharedStrings" Target="/xl/strings.xml"/>'
+        f'<Relationship Id="rId3" Type="{relations}/styles" Target="styles.xml"/>'
+        "</Relationships>",
+        "xl/workbook.xml": f'<{p}workbook {declare} xmlns:r="{relations}">'
+        f'<{p}workbookPr date1904="{int(date1904)}"/><{p}sheets>'
+        f'<{p}sheet name="Tokens" sheetId="1" r:id="rId1"/></{p}sheets></{p}workbook>',
+        "xl/strings.xml": f'<sst xmlns="{main}">'
+        + "".join(f"<si>{item}</si>" for item in shared)
+        + "</sst>",
+        "xl/styles.xml": f'<styleSheet xmlns="{main}"><numFmts count="1">'
+        '<numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd\\ hh:mm"/></numFmts>'
+        '<cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>',
+        "xl/worksheets/s.xml": f"{doctype}<{p}worksheet {declare}><{p}sheetData>"
+        f'<{p}row r="1">{header}</{p}row>{rows_xml}</{p}sheetData></{p}worksheet>',
+    }
+    path = tmp_path / "hand.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def cells_xml(row: dict[str, object], *, prefix: str = "", **written: str) -> str:
+    """The row's cells as inline strings, each with its reference; `written` gives the
+    XML of some cells (by column key) as a program wrote them, `r` and all."""
+    p, cells = prefix, []
+    for label in LABELS:
+        key = next(column.key for column in COLUMNS if column.label == label)
+        if key in written:
+            cells.append(written[key])
+        elif row[key]:
+            cells.append(f'<{p}c t="inlineStr"><{p}is><{p}t>{row[key]}</{p}t></{p}is></{p}c>')
+        else:
+            cells.append(f"<{p}c/>")
+    return "".join(cells)
+
+
+def test_an_xlsx_of_shared_strings_with_runs_and_phonetic_guides_reads_as_its_text(tmp_path):
+    letter = column_letter("renewal_owner")
+    cell = f'<c r="{letter}2" t="s"><v>1</v></c>'
+    shared = [
+        "<t>unused</t>",
+        '<r><t>Ana </t></r><r><rPr><b/></rPr><t xml:space="preserve">Lot_x000D_ &amp; </t></r>'
+        '<r><t>Co</t></r><rPh sb="0" eb="1"><t>ANA</t></rPh>',
+    ]
+    rows = f'<row r="2">{cells_xml(unapplied(), renewal_owner=cell)}</row>'
+
+    run_import(hand_written_xlsx(tmp_path, rows, shared=shared))
+
+    assert PortToken.objects.get().renewal_owner == "Ana Lot\r & Co"
+
+
+def test_an_xlsx_inline_string_of_runs_reads_as_its_text(tmp_path):
+    cell = (
+        '<c t="inlineStr"><is><r><t>Garage_</t></r><r><t xml:space="preserve">x000D_ B</t>'
+        '</r><rPh sb="0" eb="1"><t>GA</t></rPh></is></c>'
+    )
+    rows = f"<row>{cells_xml(unapplied(), customer_reference=cell)}</row>"
+
+    run_import(hand_written_xlsx(tmp_path, rows))
+
+    assert PortToken.objects.get().order.customer_reference == "Garage_x000D_ B"
+
+
+@pytest.mark.parametrize(("date1904", "serial"), [(False, "45853.4375"), (True, "44391.4375")])
+def test_an_xlsx_date_cell_reads_by_the_workbooks_calendar(tmp_path, date1904, serial):
+    cell = f'<c s="1"><v>{serial}</v></c>'
+    rows = f"<row>{cells_xml(unapplied(), activation_date=cell)}</row>"
+
+    run_import(hand_written_xlsx(tmp_path, rows, date1904=date1904))
+
+    assert PortToken.objects.get().activation_date == utc(2025, 7, 15, 17, 30)  # 10:30 PDT
+
+
+def test_an_xlsx_number_boolean_and_error_cell_become_text(tmp_path):
+    written = {
+        "purchase_order": '<c t="n"><v>4500123</v></c>',
+        "customer_reference": '<c t="b"><v>1</v></c>',
+        "sales_order": '<c t="e"><v>#N/A</v></c>',
+        "term_years": "<c><v>3.0</v></c>",
+    }
+    rows = f"<row>{cells_xml(unapplied(), **written)}</row>"
+
+    run_import(hand_written_xlsx(tmp_path, rows))
+
+    token = PortToken.objects.get()
+    assert token.order.purchase_order == "4500123"
+    assert token.order.customer_reference == "TRUE"
+    assert token.order.sales_order == "#N/A"
+    assert token.part.term_years == 3
+
+
+def test_an_xlsx_with_a_prefixed_namespace_is_read(tmp_path):
+    rows = f'<x:row r="2">{cells_xml(unapplied(token_sn="T-X"), prefix="x:")}</x:row>'
+
+    run_import(hand_written_xlsx(tmp_path, rows, prefix="x:"))
+
+    assert PortToken.objects.get().serial == "T-X"
+
+
+def test_xlsx_rows_after_a_gap_and_cells_after_skipped_ones_keep_their_places(tmp_path):
+    # Rows 2 and 3 are not written at all; row 4's cells name their places, some skipped.
+    row = unapplied(token_sn="T4", order_date="someday")
+    cells = "".join(
+        f'<c r="{get_column_letter(number)}4" t="inlineStr"><is><t>{row[column.key]}</t></is></c>'
+        for number, column in enumerate(
+            (COLUMNS_BY_KEY[key] for key in (key_of_label(label) for label in LABELS)), start=1
+        )
+        if row[column.key]
+    )
+
+    problems = import_problems(hand_written_xlsx(tmp_path, f'<row r="4">{cells}</row>'))
+
+    assert problems[1:] == ["line 4: Order Date: 'someday' is not a date: write YYYY-MM-DD."]
+
+
+def key_of_label(label: str) -> str:
+    return next(column.key for column in COLUMNS if column.label == label)
+
+
+def test_an_xlsx_naming_a_shared_string_it_lacks_is_refused_readably(tmp_path):
+    cell = '<c t="s"><v>7</v></c>'
+    rows = f"<row>{cells_xml(unapplied(), renewal_owner=cell)}</row>"
+
+    problems = import_problems(hand_written_xlsx(tmp_path, rows, shared=["<t>only</t>"]))
+
+    assert problems[0].startswith("Cannot read hand.xlsx as an Excel workbook (.xlsx): ")
+    assert_nothing_written()
+
+
+def test_an_xlsx_declaring_xml_entities_is_refused(tmp_path):
+    # "Billion laughs": entities that expand to gigabytes; no workbook declares any.
+    doctype = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+    rows = f"<row>{cells_xml(unapplied(renewal_owner='&b;'))}</row>"
+
+    problems = import_problems(hand_written_xlsx(tmp_path, rows, doctype=doctype))
+
+    assert problems[0].startswith("Cannot read hand.xlsx as an Excel workbook (.xlsx): ")
+    assert "entities" in problems[0]
+    assert_nothing_written()
+
+
+def test_an_xlsx_row_numbered_past_a_worksheets_last_is_refused_not_walked_to(tmp_path):
+    rows = f'<row r="999999999">{cells_xml(unapplied())}</row>'
+
+    problems = import_problems(hand_written_xlsx(tmp_path, rows))
+
+    assert problems == [
+        "Cannot read hand.xlsx as an Excel workbook (.xlsx): "
+        "row 999,999,999 is past a worksheet's last, 1,048,576."
+    ]

@@ -3,10 +3,11 @@
 `sheets(path)` picks the reader by the file's extension. A CSV is read as UTF-8 (a
 byte-order mark is dropped). A workbook is refused before it is opened if it would
 unpack out of all proportion (a "zip bomb"); each of its worksheets is one sheet. A
-workbook without formulas is read by calamine; one that may hold formulas by openpyxl,
-where a formula cell gives the result its program saved, or an `UnsavedFormula` that the
-cell rules report as a bad cell. A damaged file is one `ImportFailed` message; a CSV cell too
-long for the CSV reader stops the reading at its line (`StoppedReading`).
+workbook without formulas is read as a stream of its XML (`xlsx_stream`); one that may
+hold formulas by openpyxl, where a formula cell gives the result its program saved, or an
+`UnsavedFormula` that the cell rules report as a bad cell. A damaged file is one
+`ImportFailed` message; a CSV cell too long for the CSV reader stops the reading at its
+line (`StoppedReading`).
 """
 
 import csv
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
-from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from inventory.importing import xlsx_stream
 from inventory.importing.result import ImportFailed
 
 #: An XLSX is a zip of XML, which packs about ten to one. A file that would unpack to
@@ -66,40 +67,25 @@ def _xlsx_sheets(path: Path) -> Iterator[Sheet]:
         formulas = _may_hold_formulas(path)
     except (zipfile.BadZipFile, OSError, ValueError):
         formulas = False  # not a zip at all: the reader reports the damaged file
-    return _openpyxl_sheets(path) if formulas else _calamine_sheets(path)
+    return _openpyxl_sheets(path) if formulas else _streamed_sheets(path)
 
 
-def _calamine_sheets(path: Path) -> Iterator[Sheet]:
-    """A workbook without formulas, read by calamine (Rust): about four times as fast as
-    openpyxl's streaming reader on a 100,000-row sheet (bench/import.py)."""
+def _streamed_sheets(path: Path) -> Iterator[Sheet]:
+    """A workbook without formulas, its worksheets' XML parsed as it is unzipped
+    (`xlsx_stream`): memory stays flat, where readers of whole sheets hold every cell."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = [
-            sheet.name for sheet in workbook.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet
-        ]
-    except Exception as error:  # calamine fails in many ways on a damaged file
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ImportFailed.file(_unreadable_workbook(path, error)) from None
-    try:
-        for index, name in enumerate(names):
-            try:
-                worksheet = workbook.get_sheet_by_name(name)
-            except Exception as error:
-                raise ImportFailed.file(_unreadable_workbook(path, error)) from None
-            rows = enumerate(_from_first_cell(worksheet), start=1)
+    with archive:
+        try:
+            workbook = xlsx_stream.Workbook(archive)
+        except Exception as error:  # a damaged or foreign file fails in many ways
+            raise ImportFailed.file(_unreadable_workbook(path, error)) from None
+        names = workbook.sheets
+        for index, (name, part) in enumerate(names):
+            rows = enumerate(workbook.rows(part), start=1)
             yield Sheet(index, name if len(names) > 1 else None, _guarded(rows, path, Exception))
-    finally:
-        workbook.close()
-
-
-def _from_first_cell(worksheet) -> Iterator[tuple]:
-    """The sheet's rows as openpyxl gives them: from row 1 and column A, wherever its first
-    value is (calamine starts at the first cell holding one), an empty cell as None."""
-    first_row, first_column = worksheet.start or (0, 0)
-    for _ in range(first_row):
-        yield ()
-    before = (None,) * first_column
-    for row in worksheet.iter_rows():
-        yield before + tuple(None if value == "" else value for value in row)
 
 
 def _openpyxl_sheets(path: Path) -> Iterator[Sheet]:
