@@ -1,7 +1,11 @@
 """Forms: they parse and render request data. The rules they feed live in the services;
 the history's filter form is a filterset (`inventory.filtersets`)."""
 
+from html import escape
+
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 
 from inventory.transfers import MAX_NOTE_LENGTH, MAX_TOKENS, parse_serials
 
@@ -20,6 +24,24 @@ def organization_choices(organizations) -> list[tuple[str, str]]:
     return [(org.org_id, f"{org.name} ({org.org_id})") for org in organizations]
 
 
+class OrganizationSelect(forms.Select):
+    """A select of organizations whose options are written in one pass. Django renders
+    each option through two templates (about 0.1 ms an option here): for a superuser's
+    300 organizations that was 50 ms of every Port Tokens page, whose two saved-view
+    forms hold the list. The markup is Django's `select.html`, escaped by the standard
+    library's escape, which Django's wraps."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = self.format_value(value)[:1]  # one select: the first match only
+        options = "".join(
+            f'\n  <option value="{escape(str(option))}"'
+            f"{' selected' if [str(option)] == chosen else ''}>{escape(str(label))}</option>"
+            for option, label in self.choices
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}\n</select>')
+
+
 class TransferForm(forms.Form):
     """The transfer form. It stays lenient on purpose: the transfer service checks the
     list, the destination and the note, so every problem is reported at once, by S/N."""
@@ -36,7 +58,7 @@ class TransferForm(forms.Form):
     to_org = forms.CharField(
         label="Destination organization",
         required=False,
-        widget=forms.Select,
+        widget=OrganizationSelect,
         help_text="Organizations you manage.",
     )
     note = forms.CharField(

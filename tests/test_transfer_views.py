@@ -75,6 +75,23 @@ def test_form_offers_only_organizations_the_user_manages(manager_client, people,
     assert options == ["", "ORG-ACME", "ORG-EAST"]
 
 
+def test_the_destination_list_escapes_names_and_keeps_the_chosen_one(manager_client, people, east):
+    tricky = factories.make_organization("ORG-<&>", 'Fish & "Chips" <Charging>')
+    factories.grant(people.manager, tricky, MANAGER)
+    factories.make_token(people.org, "TKN-1")
+
+    page = text(post(manager_client, "review", token_sns="TKN-1", to_org="ORG-<&>"))
+
+    destination = re.search(r'<select name="to_org"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r"<option[^>]*>[^<]*</option>", destination) == [
+        '<option value="">Choose an organization…</option>',
+        '<option value="ORG-ACME">Acme Charging (ORG-ACME)</option>',
+        '<option value="ORG-EAST">Acme East (ORG-EAST)</option>',
+        '<option value="ORG-&lt;&amp;&gt;" selected>'
+        "Fish &amp; &quot;Chips&quot; &lt;Charging&gt; (ORG-&lt;&amp;&gt;)</option>",
+    ]
+
+
 def test_viewer_is_told_they_manage_nothing(viewer_client, people):
     response = viewer_client.get(FORM_URL)
 

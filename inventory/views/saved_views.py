@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from inventory.forms import organization_choices
+from inventory.forms import OrganizationSelect, organization_choices
 from inventory.models import SAVED_VIEW_NAME_LENGTH, SavedView
 from inventory.saved_views import (
     OPEN_VIEW_PARAMETER,
@@ -56,7 +56,7 @@ class SavedViewForm(forms.Form):
     share_with = forms.CharField(
         label="Share with",
         required=False,
-        widget=forms.Select,
+        widget=OrganizationSelect,
         help_text="Members of an organization you manage can open it; only you can change it.",
     )
     query = forms.CharField(
