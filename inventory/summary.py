@@ -18,12 +18,19 @@ their tokens, testing each against the matching EVSEs, orders and parts hashed o
 
 When few tokens match, the page's ids are read by finding the matches and sorting them
 (`few_matches`: the pass counted them), not by walking the sort's index until a page of
-matches has turned up, which for a rare word means walking most of the table.
+matches has turned up, which for a rare word means walking most of the table. For a
+reader of a few organizations, the pass on PostgreSQL also gathers the ids of the
+matches, so that the page sorts just those rows rather than test every token of the
+reader against the filter a second time (the demo user's `station_name:contains:garage`
+at a million tokens: two reads of 110 ms each, of which the second now takes 2 ms).
 """
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connections
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
 
 from inventory.eligibility import Obstacle, movable_aggregates, movable_from
 from inventory.filtering import (
@@ -62,10 +69,19 @@ class ViewSummary:
     broad_search: bool = False
     #: The pass counted the matching tokens, and there are at most FEW_MATCHES.
     few_matches: bool = False
+    #: With few matches, their ids, where the pass gathered them (a narrow reader's).
+    match_ids: list[int] | None = None
 
     def page_tokens(self, user, state: ViewState):
-        """The matching tokens for reading the page's ids: through the indexes when the
-        search was, and few match (many are found sooner by walking the sort's index)."""
+        """The matching tokens for reading the page's ids: those the pass found, when it
+        gathered them; through the indexes when the search was, and few match (many are
+        found sooner by walking the sort's index)."""
+        if self.match_ids is not None:
+            # Still asked of the reader's tokens: the ids narrow them, never widen them.
+            # As a set to join (unnest), so that PostgreSQL looks the ids up by key: as a
+            # list (`id IN (...)`) it tested every token of the organization index.
+            ids = RawSQL("SELECT unnest(%s::bigint[])", [self.match_ids])
+            return visible_tokens(user).filter(pk__in=ids)
         return matching_tokens(user, state, broad_search=self.broad_search and self.few_matches)
 
 
@@ -80,27 +96,41 @@ def view_summary(user, state: ViewState, *, count_movable: bool) -> ViewSummary:
         )
     counting = window_counts()
     aggregates = {"tokens": Count("pk"), **counting.aggregates}
-    broad_search = bool(state.search_words) and visible_token_count(user) > BROAD_SEARCH_READER
+    # A superuser's count (every organization's kept counts) only when it decides.
+    readable = visible_token_count(user) if state.search_words or not user.is_superuser else 0
+    broad_search = bool(state.search_words) and readable > BROAD_SEARCH_READER
     if count_movable:
         aggregates |= movable_aggregates(user)
+    # Ids the pass can afford to hand back: at most a member's few organizations' tokens
+    # (a superuser's could be millions).
+    gather_ids = (
+        not user.is_superuser
+        and readable <= BROAD_SEARCH_READER
+        and connections[tokens.db].vendor == "postgresql"
+    )
     groups = (
         filter_tokens(tokens, facet_state(state), broad_search=broad_search)
         .order_by()
         .values("status")
-        .annotate(**aggregates)
+        .annotate(**aggregates, **({"ids": ArrayAgg("pk")} if gather_ids else {}))
     )
     statuses = dict.fromkeys(PortToken.Status.values, 0)
     in_view = dict.fromkeys(aggregates, 0)
+    match_ids = []
     for group in groups:
         statuses[group["status"]] = group["tokens"]
         if status_in_view(state, group["status"]):
             for name in aggregates:
                 in_view[name] += group[name]
+            if gather_ids:
+                match_ids += group["ids"]
+    few_matches = in_view["tokens"] <= FEW_MATCHES
     return ViewSummary(
         statuses,
         in_view["tokens"],
         counting.windows(in_view),
         movable_from(in_view) if count_movable else None,
         broad_search=broad_search,
-        few_matches=in_view["tokens"] <= FEW_MATCHES,
+        few_matches=few_matches,
+        match_ids=match_ids if gather_ids and few_matches and match_ids else None,
     )

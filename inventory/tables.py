@@ -107,7 +107,9 @@ class TokenPaginator(Paginator):
         if reverse:
             bottom, top = self.count - top, self.count - bottom
         postgresql = connections[self.matching.db].vendor == "postgresql"
-        if postgresql and self.sort_matches:
+        if top <= bottom:
+            page_ids = []  # nothing matches: nothing to read
+        elif postgresql and self.sort_matches:
             page_ids = _sorted_match_ids(self.matching, self.state, bottom, top, reverse=reverse)
         elif postgresql and self.every_token and _through_optional_row(self.state.sort_column):
             page_ids = _merged_ids(self.matching, self.state, bottom, top, reverse=reverse)

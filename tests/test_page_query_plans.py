@@ -1,16 +1,22 @@
 """The page answers the same whichever way it asks the database: the quick search of a
 reader of many tokens asked through each field's index (`summary.BROAD_SEARCH_READER`),
 the page's ids of few matches read by sorting them (`summary.FEW_MATCHES`) rather than by
-walking the sort's index, and the summary's one pass that counts statuses, "ends within"
-and the tokens that can move. Each test compares the two ways on the same tokens."""
+walking the sort's index, those ids gathered by the summary's one pass for a member's
+few organizations, and that pass, which counts statuses, "ends within" and the tokens
+that can move. Each test compares the two ways on the same tokens."""
 
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.http import QueryDict
 
 from inventory import summary, tables
 from inventory.models import PortToken, Station
+from inventory.selectors import matching_tokens
+from inventory.viewstate import parse_view_state
 from tests import factories
 from tests.factories import utc
 from tests.helpers import get, shown_serials
@@ -144,3 +150,42 @@ def test_the_one_counting_pass_agrees_with_the_kept_counts(client, people, netwo
 
 def _numbers(html: str) -> list[str]:
     return re.findall(r"\d[\d,]*", re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", html)))
+
+
+#: A member's views whose few matches the pass finds by reading the member's tokens.
+MEMBER_STATES = [
+    {"filter": "renewal_owner:not_contains:zzz"},
+    {"filter": "station_name:contains:garage"},
+    {"q": "garage"},
+    {"q": "t-0", "sort": "-plan_end_date"},
+]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("page", ["1", "2", "3"])
+def test_a_members_page_is_the_same_from_the_ids_the_counting_pass_gathered(
+    viewer_client, people, network, monkeypatch, sort, page
+):
+    state = {"filter": "renewal_owner:not_contains:zzz", "per_page": 25, "page": page}
+    if sort:
+        state["sort"] = sort
+    gathered = _page(viewer_client, **state)
+    # Every reader counted as one of many tokens: the pass gathers no ids.
+    monkeypatch.setattr(summary, "BROAD_SEARCH_READER", -1)
+
+    assert _page(viewer_client, **state) == gathered
+    assert len(gathered[0]) == (10 if page == "3" else 25)  # Acme's 60 of the 78 tokens
+
+
+@pytest.mark.parametrize("state", MEMBER_STATES)
+def test_the_counting_pass_gathers_exactly_a_members_matches_on_postgresql(people, network, state):
+    view = parse_view_state(QueryDict(urlencode(state)))
+
+    gathered = summary.view_summary(people.viewer, view, count_movable=False).match_ids
+
+    if connection.vendor != "postgresql":
+        assert gathered is None
+        return
+    matches = matching_tokens(people.viewer, view).values_list("pk", flat=True)
+    assert sorted(gathered) == sorted(matches)
+    assert PortToken.objects.filter(pk__in=gathered).exclude(organization=people.org).count() == 0
