@@ -153,7 +153,11 @@ class Administrator(HttpUser):
 
     def _table(self, name: str, **query):
         self.query = query
-        with self.client.get(PAGE, params=query, name=name, catch_response=True) as response:
+        # A redirect (to the login page, if the session was not accepted) is a failure,
+        # not the 200 of the page it leads to.
+        with self.client.get(
+            PAGE, params=query, name=name, catch_response=True, allow_redirects=False
+        ) as response:
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
                 return
@@ -183,7 +187,11 @@ class Administrator(HttpUser):
             self.open_table()
             return
         serial = random.choice(self.serials)
-        self.client.get(f"{PAGE}{serial}/", name="token")
+        with self.client.get(
+            f"{PAGE}{serial}/", name="token", catch_response=True, allow_redirects=False
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
 
 
 class Exporter(HttpUser):
@@ -202,7 +210,9 @@ class Exporter(HttpUser):
     def export(self):
         started = time.monotonic()
         lines = 0
-        with self.client.get(EXPORT, name="export", stream=True, catch_response=True) as response:
+        with self.client.get(
+            EXPORT, name="export", stream=True, catch_response=True, allow_redirects=False
+        ) as response:
             try:
                 if response.status_code != 200:
                     raise ValueError(f"status {response.status_code}")
