@@ -76,10 +76,11 @@ class Workbook:
         text: list[str] | None = None  # collecting the text of a <v> or an inline <t>
         inline: list[str] | None = None  # the <t> texts of an inline string
         in_phonetic = False
+        local_names = _LocalNames()
 
         def start(name, attributes):
             nonlocal row, row_number, cell, value, text, inline, in_phonetic
-            local = LOCAL_NAMES[name]
+            local = local_names[name]
             if local == "c":
                 cell, value = attributes, None
             elif local == "v" or local == "t" and inline is not None and not in_phonetic:
@@ -93,7 +94,7 @@ class Workbook:
 
         def end(name):
             nonlocal value, text, inline, in_phonetic
-            local = LOCAL_NAMES[name]
+            local = local_names[name]
             if local == "c":
                 reference = cell.get("r")
                 index = _column_index(reference) if reference else len(row)
@@ -193,15 +194,17 @@ def _refuse_entities(*_):
 
 
 class _LocalNames(dict):
-    """Element name -> its local name ("x:c" -> "c"), looked up as `LOCAL_NAMES[name]`:
-    a dictionary look-up is what a parse of millions of elements can afford."""
+    """Element name -> its local name ("x:c" -> "c"), looked up as `names[name]`: a
+    dictionary look-up is what a parse of millions of elements can afford. One per
+    parse, so that the names a file makes up are forgotten with it."""
 
     def __missing__(self, name: str) -> str:
-        local = self[name] = name.rpartition(":")[2]
+        local = self[name] = _local_name(name)
         return local
 
 
-LOCAL_NAMES = _LocalNames()
+def _local_name(name: str) -> str:
+    return name.rpartition(":")[2]
 
 
 _COLUMN_INDEXES: dict[str, int] = {}
@@ -221,7 +224,7 @@ def _elements(archive: zipfile.ZipFile, path: str) -> Iterator[tuple[str, dict]]
     """(local name, attributes) of every element of a small XML part, in order."""
     found: list[tuple[str, dict]] = []
     parser = _parser(
-        lambda name, attributes: found.append((LOCAL_NAMES[name], attributes)),
+        lambda name, attributes: found.append((_local_name(name), attributes)),
         lambda name: None,
         lambda data: None,
     )
@@ -255,7 +258,7 @@ def _relations(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]
 
 def _relation_id(attributes: dict) -> str:
     for key, value in attributes.items():
-        if LOCAL_NAMES[key] == "id":
+        if _local_name(key) == "id":
             return value
     return ""
 
@@ -266,10 +269,11 @@ def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
     item: list[str] = []
     text: list[str] | None = None
     in_phonetic = False
+    local_names = _LocalNames()
 
     def start(name, attributes):
         nonlocal item, text, in_phonetic
-        local = LOCAL_NAMES[name]
+        local = local_names[name]
         if local == "si":
             item = []
         elif local == "t" and not in_phonetic:
@@ -279,7 +283,7 @@ def _shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
 
     def end(name):
         nonlocal text, in_phonetic
-        local = LOCAL_NAMES[name]
+        local = local_names[name]
         if local == "si":
             strings.append("".join(item))
         elif local == "t" and text is not None:
