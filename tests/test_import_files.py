@@ -393,11 +393,11 @@ def hand_written_xlsx(
 
 
 def cells_xml(row: dict[str, object], *, prefix: str = "", **written: str) -> str:
-    """The row's cells as inline strings, each with its reference; `written` gives the
-    XML of some cells (by column key) as a program wrote them, `r` and all."""
+    """The row's cells in column order (the labels' order), as inline strings without
+    references, each cell following the one before; `written` gives the XML of some
+    cells (by column key) as a program wrote them."""
     p, cells = prefix, []
-    for label in LABELS:
-        key = next(column.key for column in COLUMNS if column.label == label)
+    for key in (column.key for column in COLUMNS):
         if key in written:
             cells.append(written[key])
         elif row[key]:
@@ -475,19 +475,13 @@ def test_xlsx_rows_after_a_gap_and_cells_after_skipped_ones_keep_their_places(tm
     row = unapplied(token_sn="T4", order_date="someday")
     cells = "".join(
         f'<c r="{get_column_letter(number)}4" t="inlineStr"><is><t>{row[column.key]}</t></is></c>'
-        for number, column in enumerate(
-            (COLUMNS_BY_KEY[key] for key in (key_of_label(label) for label in LABELS)), start=1
-        )
+        for number, column in enumerate(COLUMNS, start=1)
         if row[column.key]
     )
 
     problems = import_problems(hand_written_xlsx(tmp_path, f'<row r="4">{cells}</row>'))
 
     assert problems[1:] == ["line 4: Order Date: 'someday' is not a date: write YYYY-MM-DD."]
-
-
-def key_of_label(label: str) -> str:
-    return next(column.key for column in COLUMNS if column.label == label)
 
 
 def test_an_xlsx_naming_a_shared_string_it_lacks_is_refused_readably(tmp_path):
