@@ -242,6 +242,22 @@ DATABASES["replica"] = (
 DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["inventory.replicas.ReplicaRouter"]
 
+
+def _without_jit(database: dict) -> None:
+    """PostgreSQL compiles a statement it estimates as costly to machine code before
+    running it (JIT), which costs 100 to 400 ms a statement. A page's statements end in
+    well under a second, so the compiling outweighs what it saves: at a million tokens
+    the superuser's page with twenty "does not contain" filters took 1.03 s with it and
+    0.88 s without, and no statement got slower (the 1,000,000-row export: 9.4 s
+    either way). Added to the connection's own `options`, if the URL gave some."""
+    options = database.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
+for _database in (DATABASES["default"], DATABASES["replica"]):
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _without_jit(_database)
+
 # Nothing lives in one app server's memory or disk between requests (sessions are in the
 # database), so app servers can be added and removed freely. The cache (the API's request
 # counts) is the database's in production; one process in development and tests.
