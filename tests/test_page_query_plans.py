@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from inventory import summary, tables
 from inventory.models import PortToken, Station
@@ -189,3 +190,31 @@ def test_the_counting_pass_gathers_exactly_a_members_matches_on_postgresql(peopl
     matches = matching_tokens(people.viewer, view).values_list("pk", flat=True)
     assert sorted(gathered) == sorted(matches)
     assert PortToken.objects.filter(pk__in=gathered).exclude(organization=people.org).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ("filter=station_name:contains:garage", "token_evse_counts"),
+        ("filter=customer_name:contains:garage", "token_order_counts"),
+    ],
+)
+def test_the_count_through_an_evse_or_order_reads_only_token_fields_their_index_holds(
+    people, network, django_user_model, query, index
+):
+    """So that PostgreSQL can count the tokens from the index alone, never visiting their
+    rows (migration 0009): a field added to the pass belongs in the index too."""
+    admin = django_user_model.objects.create_superuser("root", password="unused-9183")
+    view = parse_view_state(QueryDict(query))
+    with CaptureQueriesContext(connection) as captured:
+        counted = summary.view_summary(admin, view, count_movable=True)
+    (counting,) = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
+    (covering,) = [i for i in PortToken._meta.indexes if i.name == index]
+    held = {
+        PortToken._meta.get_field(name).column for name in [*covering.fields, *covering.include]
+    }
+
+    read = set(re.findall(r'"inventory_porttoken"\."(\w+)"', counting))
+
+    assert counted.total == 1  # T-01 at the Harbor Garage; T-03 of Garage Fleet Motors
+    assert read and read <= held, f"read from the token rows: {sorted(read - held)}"
