@@ -37,9 +37,12 @@ class _Column:
 
     @property
     def prepare(self) -> Callable | None:
-        """How a value other than None becomes a parameter; None: as it is. Dates and
-        times need the backend's form (SQLite stores text)."""
-        if isinstance(self.field, DateField):
+        """How a value other than None becomes a parameter; None: as it is. SQLite stores
+        dates and times as text, in the form Django's field writes. PostgreSQL's driver
+        sends date and datetime objects as they are (the import's times are aware, in
+        UTC), so the field's checks are skipped there: 310,000 values in a 100,000-row
+        import, a second or more of CPU."""
+        if isinstance(self.field, DateField) and connection.vendor != "postgresql":
             return partial(self.field.get_db_prep_save, connection=connection)
         return None
 

@@ -3,7 +3,7 @@
 `write_plan` runs inside the import's transaction. Related objects first (organizations,
 customers, orders, parts, stations, EVSEs), then the tokens. Each kind is upserted by its
 key (`bulk.upsert_rows`: INSERT ... ON CONFLICT DO UPDATE on SQLite and PostgreSQL): the
-stored rows are fetched with `__in` queries a chunk (`plan.LOOKUP_CHUNK`) at a time and
+stored rows are fetched by their keys (`plan.among`) a chunk (`plan.LOOKUP_CHUNK`) at a time and
 compared in memory, so only new and changed rows are sent, in batches; unchanged rows are
 not written at all, and no more than a chunk of stored rows is held at once. Tokens are
 locked while compared, as a transfer locks them, and a token the file gives another
@@ -19,7 +19,7 @@ from typing import NamedTuple
 from django.db import models
 
 from inventory.importing.bulk import upsert_rows
-from inventory.importing.plan import ACTIVE, RELATED, Plan, TokenRow, chunks
+from inventory.importing.plan import ACTIVE, RELATED, Plan, TokenRow, among, chunks
 from inventory.importing.result import Counts, ImportFailed, ImportResult
 from inventory.models import CloudPlanPart, Customer, Evse, Order, Organization, PortToken, Station
 from inventory.transfers import ImportMove, record_import_moves
@@ -170,7 +170,7 @@ def upsert(
         stored = {
             key: (pk, tuple(values))
             for key, pk, *values in model.objects.filter(
-                **{f"{key_field}__in": [key for key, _ in chunk]}
+                among(key_field, [key for key, _ in chunk])
             ).values_list(key_field, "pk", *fields)
         }
         to_write, created = [], []
@@ -189,9 +189,7 @@ def upsert(
         counts.created += len(created)
         upsert_rows(model, key_field, fields, to_write)
         if created:
-            pks.update(
-                model.objects.filter(**{f"{key_field}__in": created}).values_list(key_field, "pk")
-            )
+            pks.update(model.objects.filter(among(key_field, created)).values_list(key_field, "pk"))
     return Upserted(pks, counts)
 
 
@@ -218,7 +216,7 @@ def write_tokens(
         releasing, leaving = [], []
         rows = (
             PortToken.objects.select_for_update()
-            .filter(pk__in=chunk)
+            .filter(among("pk", chunk, "bigint"))
             .order_by("pk")
             .values_list("serial", "pk", *TOKEN_FIELDS)
         )
@@ -270,5 +268,5 @@ def _stored_token_pks(serials: list[str]) -> list[int]:
     """The primary keys of the stored tokens among `serials`, in order."""
     pks = []
     for chunk in chunks(serials):
-        pks.extend(PortToken.objects.filter(serial__in=chunk).values_list("pk", flat=True))
+        pks.extend(PortToken.objects.filter(among("serial", chunk)).values_list("pk", flat=True))
     return sorted(pks)
