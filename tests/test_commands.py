@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import F
 
 from inventory.demo import DEMO_PASSWORD, DEMO_USERNAME
@@ -112,6 +113,24 @@ def test_the_demo_user_manages_some_organizations_and_views_others():
     assert managed < visible
     assert Organization.objects.exclude(pk__in=[org.pk for org in visible]).exists()
     assert 0 < visible_tokens(demo).count() < PortToken.objects.count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalog")
+def test_seed_demo_leaves_every_foreign_key_in_place_and_checked():
+    # A seed into empty tables drops their foreign keys and adds them again at its end.
+    keys = (
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+        "FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(keys)
+        before = cursor.fetchall()
+
+        seed("--tokens", "300")
+
+        cursor.execute(keys)
+        assert cursor.fetchall() == before
+    assert all(validated for *_, validated in before)
 
 
 def test_seed_demo_refuses_a_database_that_has_tokens():

@@ -129,6 +129,16 @@ def test_counts_follow_the_demo_seed():
     assert sum(kept().values()) == 300
 
 
+def test_counts_go_on_after_the_demo_seed():
+    # The seed writes the counts at its end rather than on each insert (PostgreSQL).
+    call_command("seed_demo", "--tokens", "300", stdout=None)
+
+    factories.make_tokens(factories.make_organization(), 3)
+
+    assert_exact()
+    assert sum(kept().values()) == 303
+
+
 @pytest.mark.django_db(transaction=True)
 def test_counts_are_emptied_with_the_tokens():
     organization = factories.make_organization()
