@@ -318,8 +318,7 @@ def seed_demo(*, tokens: int, seed: int = 1) -> DemoResult:
     customers = _customers(rng, max(4, organization_count * 2))
     orders = _orders(rng, max(1, tokens // 25), customers)
     station_keys, evse_keys = _Keys(Station), _Keys(Evse)
-    dropped_indexes = _drop_secondary_indexes()
-    dropped_keys = _drop_foreign_keys()
+    set_aside = _set_aside_for_loading()
     _pause_token_counting()
 
     station_number = 0
@@ -402,79 +401,67 @@ def seed_demo(*, tokens: int, seed: int = 1) -> DemoResult:
         evses.clear()
         created += batch_size
 
-    _restore_foreign_keys(dropped_keys)
-    _rebuild_indexes(dropped_indexes)
+    _put_back(set_aside)
     _compact_token_counts()
     _demo_user(organizations)
     return DemoResult(created, organization_count, DEMO_USERNAME, DEMO_PASSWORD)
 
 
 # Each token written into the indexes of its table one by one costs more than the writing
-# itself (the token table has about twenty indexes, one of them a trigram index). Into an
-# empty table, a PostgreSQL seed drops the secondary indexes in its transaction and builds
-# each again at the end from the sorted rows, several times faster; unique indexes stay,
-# so the constraints hold throughout. Nobody else sees the table meanwhile (DROP INDEX
-# locks it until the seed commits), and a failed seed rolls the drop back.
+# itself (the token table has about twenty indexes, one of them a trigram index), and a
+# foreign key is checked row by row (a trigger per inserted row and key, deferred to the
+# commit: about fifteen seconds for a million tokens). Into an empty table, a PostgreSQL
+# seed drops the secondary indexes and the foreign keys in its transaction; at the end it
+# adds each key again, which checks every row at once with one join, and builds each
+# index again from the sorted rows, several times faster. Unique indexes stay, so those
+# constraints hold throughout. Nobody else sees the table meanwhile (DROP INDEX locks it
+# until the seed commits), and a failed seed rolls the drops back.
 _SEEDED_TABLES = (Station, Evse, PortToken)
 _SECONDARY_INDEXES = """
     SELECT index_class.relname, pg_get_indexdef(pg_index.indexrelid) FROM pg_index
     JOIN pg_class AS index_class ON index_class.oid = pg_index.indexrelid
     WHERE pg_index.indrelid = %s::regclass AND NOT pg_index.indisunique
 """
-
-
-def _drop_secondary_indexes() -> list[str]:
-    """Drop the secondary indexes of the seeded tables that are still empty; the
-    statements that build them again."""
-    if connection.vendor != "postgresql":
-        return []
-    rebuild = []
-    with connection.cursor() as cursor:
-        for model in _SEEDED_TABLES:
-            if model.objects.exists():
-                continue
-            cursor.execute(_SECONDARY_INDEXES, [model._meta.db_table])
-            for name, definition in cursor.fetchall():
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-                rebuild.append(definition)
-    return rebuild
-
-
-# A foreign key is checked row by row (a trigger per inserted row, deferred to the commit):
-# for a million tokens with four keys, about fifteen seconds. Into an empty table the seed
-# drops the table's foreign keys and adds each again at the end, which checks every row
-# at once with one join; the rows are checked either way, and a failed seed rolls back.
 _FOREIGN_KEYS = """
     SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
     WHERE conrelid = %s::regclass AND contype = 'f'
 """
 
 
-def _drop_foreign_keys() -> list[str]:
-    """Drop the foreign keys of the seeded tables that are still empty; the statements
-    that add them again."""
+def _set_aside_for_loading() -> list[str]:
+    """Drop the secondary indexes and foreign keys of the seeded tables that are still
+    empty; the statements that put them back (`_put_back`), the keys first."""
     if connection.vendor != "postgresql":
         return []
-    restore = []
+    keys, indexes = [], []
     with connection.cursor() as cursor:
         for model in _SEEDED_TABLES:
             if model.objects.exists():
                 continue
             table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(_SECONDARY_INDEXES, [model._meta.db_table])
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                indexes.append(definition)
             cursor.execute(_FOREIGN_KEYS, [model._meta.db_table])
-            keys = cursor.fetchall()
+            foreign_keys = cursor.fetchall()
             # Dropping a key alters the table it refers to as well, which PostgreSQL
             # refuses while checks of rows written there are pending: check them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for name, definition in keys:
+            for name, definition in foreign_keys:
                 name = connection.ops.quote_name(name)
                 cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-                restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-    return restore
+                keys.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+    return keys + indexes
 
 
-def _restore_foreign_keys(statements: list[str]) -> None:
+def _put_back(statements: list[str]) -> None:
+    if not statements:
+        return
     with connection.cursor() as cursor:
+        # A table with foreign-key checks still pending (deferred to the commit) can be
+        # neither altered nor indexed: check them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for statement in statements:
             cursor.execute(statement)
 
@@ -496,11 +483,11 @@ _COUNT_ON_INSERT = "inventory_tokencount_insert"
 
 
 def _compact_token_counts() -> None:
-    """Write the kept token counts afresh from the tokens (PostgreSQL). The triggers kept
-    them exact row batch by row batch, but every batch's upsert left the old row versions
-    behind: after five million tokens the table of 67,000 counts filled 454 MB, and the
-    status summary read all of it. Emptied and refilled in the seed's transaction, it is
-    written once, exact, and a few megabytes."""
+    """Write the kept token counts afresh from the tokens (PostgreSQL), and count each
+    insert again from here on (`_pause_token_counting`). Counted batch by batch, every
+    batch's upsert left the old row versions behind: after five million tokens the table
+    of 67,000 counts filled 454 MB, and the status summary read all of it. Emptied and
+    refilled in the seed's transaction, it is written once, exact, and a few megabytes."""
     if connection.vendor != "postgresql":
         return
     counts = connection.ops.quote_name(TokenCount._meta.db_table)
@@ -513,14 +500,3 @@ def _compact_token_counts() -> None:
             f"SELECT organization_id, part_id, status, count(*) FROM {tokens} "
             "GROUP BY organization_id, part_id, status"
         )
-
-
-def _rebuild_indexes(statements: list[str]) -> None:
-    if not statements:
-        return
-    with connection.cursor() as cursor:
-        # A table with foreign-key checks still pending (deferred to the commit) cannot
-        # be indexed: check them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for statement in statements:
-            cursor.execute(statement)
