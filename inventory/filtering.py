@@ -202,6 +202,15 @@ class InList(Func):
         return f"({sql} IN (SELECT value FROM json_each(%s)))", (*params, json.dumps(self.items))
 
 
+def among(field: str, keys: list, db_type: str = "text") -> Q:
+    """Rows whose `field` is one of `keys` (serials, primary keys, ...): the keys sent as
+    ONE parameter (`InList`), which the field's index answers as it does `__in`. `__in`
+    sends a parameter per key, and the driver parses a statement of thousands of
+    placeholders anew each time (too long for its cache): about 10 ms of CPU per 2,000
+    keys, a second or two of a 100,000-row import."""
+    return Q(InList(F(field), keys, db_type))
+
+
 def _statuses(values: list[str]) -> Q:
     """Tokens whose status is one of `values` (compared case-folded). Statuses are a
     closed set: compared exactly, so the status index is used."""

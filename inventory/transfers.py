@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from inventory.eligibility import Obstacle, movable_tokens, obstacles, with_obstacles
+from inventory.filtering import among
 from inventory.models import Organization, PortToken, Transfer, TransferItem
 from inventory.selectors import managed_organizations, matching_tokens, visible_tokens
 from inventory.viewstate import parse_view_state
@@ -178,7 +179,7 @@ def _transfer(user, serials, to_org, note, reviewed_sources) -> Transfer:
             # organizations at this very moment must be locked too before it can be moved.
             list(
                 PortToken.objects.select_for_update()
-                .filter(serial__in=_lookup_serials(serials))
+                .filter(among("serial", _lookup_serials(serials)))
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
@@ -186,7 +187,9 @@ def _transfer(user, serials, to_org, note, reviewed_sources) -> Transfer:
         if not review.ok:
             raise TransferRefused(review)
         token_pks = [token.pk for token in review.movable]
-        PortToken.objects.filter(pk__in=token_pks).update(organization=review.destination)
+        PortToken.objects.filter(among("pk", token_pks, "bigint")).update(
+            organization=review.destination
+        )
         moves = [(token.pk, token.from_pk) for token in review.movable]
         record = _record(user, review.destination, note, moves)
     return record
@@ -324,7 +327,7 @@ def _token_rows(user, serials: list[str]) -> QuerySet:
     """The listed tokens the user can see, with what the rules need, by source and S/N."""
     rows = (
         visible_tokens(user)
-        .filter(serial__in=serials)
+        .filter(among("serial", serials))
         .order_by("organization__name", "organization__org_id", "serial")
         .values(
             "pk",

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
-from django.db.models import F, Q
-
 from inventory.columns import COLUMNS, Column
 from inventory.dbfunctions import timestamp_text
-from inventory.filtering import InList
+from inventory.filtering import among
 from inventory.importing.cells import convert
 from inventory.importing.read import Sheet, StoppedReading
 from inventory.importing.result import ImportFailed
@@ -386,15 +384,6 @@ def chunks(items: Iterable, size: int | None = None) -> Iterator[list]:
     items = iter(items)
     while chunk := list(islice(items, size)):
         yield chunk
-
-
-def among(field: str, keys: list, db_type: str = "text") -> Q:
-    """Rows whose `field` is one of `keys`: the keys sent as ONE parameter (an array on
-    PostgreSQL), which the field's unique index answers as it does `__in`. `__in` sends a
-    parameter per key, and the driver parses a statement of 2,000 placeholders anew each
-    time (too long for its cache): about 10 ms of CPU per lookup, a second or two of a
-    100,000-row import."""
-    return Q(InList(F(field), keys, db_type))
 
 
 def check_active_evses_against_database(plan: Plan) -> None:

@@ -3,10 +3,10 @@
 `write_plan` runs inside the import's transaction. Related objects first (organizations,
 customers, orders, parts, stations, EVSEs), then the tokens. Each kind is upserted by its
 key (`bulk.upsert_rows`: INSERT ... ON CONFLICT DO UPDATE on SQLite and PostgreSQL): the
-stored rows are fetched by their keys (`plan.among`) a chunk (`plan.LOOKUP_CHUNK`) at a time and
-compared in memory, so only new and changed rows are sent, in batches; unchanged rows are
-not written at all, and no more than a chunk of stored rows is held at once. Tokens are
-locked while compared, as a transfer locks them, and a token the file gives another
+stored rows are fetched by their keys (`filtering.among`) a chunk (`plan.LOOKUP_CHUNK`)
+at a time and compared in memory, so only new and changed rows are sent, in batches;
+unchanged rows are not written at all, and no more than a chunk of stored rows is held at
+once. Tokens are locked while compared, as a transfer locks them, and a token the file gives another
 organization becomes an `ImportMove` that `record_import_moves` records in the transfer
 history (only with `transfer_as`).
 """
@@ -18,8 +18,9 @@ from typing import NamedTuple
 
 from django.db import models
 
+from inventory.filtering import among
 from inventory.importing.bulk import upsert_rows
-from inventory.importing.plan import ACTIVE, RELATED, Plan, TokenRow, among, chunks
+from inventory.importing.plan import ACTIVE, RELATED, Plan, TokenRow, chunks
 from inventory.importing.result import Counts, ImportFailed, ImportResult
 from inventory.models import CloudPlanPart, Customer, Evse, Order, Organization, PortToken, Station
 from inventory.transfers import ImportMove, record_import_moves
