@@ -27,6 +27,8 @@ from django.db import connections
 from django.db.utils import OperationalError
 from django.shortcuts import render
 
+from inventory.selectors import memberships_read_once
+
 #: PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout or on request.
 QUERY_CANCELED = "57014"
 
@@ -114,3 +116,15 @@ class StatementTimeoutMiddleware:
             {"seconds": f"{seconds:g} second{'' if seconds == 1 else 's'}"},
             status=503,
         )
+
+
+class MembershipsOncePerRequestMiddleware:
+    """A request asks for its reader's memberships once (`selectors.memberships_read_once`),
+    not once per token query it builds."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with memberships_read_once():
+            return self.get_response(request)

@@ -15,6 +15,8 @@ An inactive or signed-out user may see nothing; a superuser sees everything.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -34,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from inventory.filtering import filter_condition, filter_tokens, ordering
+from inventory.filtering import among, filter_condition, filter_tokens, ordering
 from inventory.models import (
     ExportLog,
     Membership,
@@ -53,6 +55,37 @@ def _may_see_anything(user) -> bool:
 def _member_organization_ids(user) -> QuerySet:
     """A subquery of the ids of the organizations `user` belongs to."""
     return Membership.objects.filter(user=user).values("organization_id")
+
+
+#: Within one web request (`memberships_read_once`), each reader's organization ids,
+#: by user id; None elsewhere (commands, services, tests), where each call asks afresh.
+_member_ids_of_request: ContextVar[dict[int, list[int]] | None] = ContextVar(
+    "member_ids_of_request", default=None
+)
+
+
+@contextmanager
+def memberships_read_once():
+    """Within this block a reader's memberships are asked once however many token queries
+    are built (a page builds five): what the request began with holds to its end. Only a
+    request's span is safe for that; a long-lived process would miss a withdrawn
+    membership, so nothing else keeps them."""
+    token = _member_ids_of_request.set({})
+    try:
+        yield
+    finally:
+        _member_ids_of_request.reset(token)
+
+
+def _member_organization_id_list(user) -> list[int]:
+    """The ids of the organizations `user` belongs to, as a list."""
+    known = _member_ids_of_request.get()
+    if known is not None and user.pk in known:
+        return known[user.pk]
+    ids = list(_member_organization_ids(user).values_list("organization_id", flat=True))
+    if known is not None:
+        known[user.pk] = ids
+    return ids
 
 
 # --- organizations -------------------------------------------------------------------
@@ -194,9 +227,14 @@ def visible_tokens(user) -> QuerySet[PortToken]:
     elif user.is_superuser:
         tokens, counts = tokens.all(), TokenCount.objects.all()
     else:
-        member_ids = _member_organization_ids(user)
-        tokens = tokens.filter(organization_id__in=member_ids)
-        counts = TokenCount.objects.filter(organization_id__in=member_ids)
+        # The ids themselves, not a subquery: PostgreSQL then knows how many tokens the
+        # reader's organizations hold (from its statistics per organization) and reads
+        # them by the organization index, testing a costly filter (the quick search) on
+        # those alone, where for a subquery it guessed and tested all tokens (the demo
+        # user's `q=garage` at a million tokens: 1.9 s, 0.26 s with the ids).
+        mine = among("organization_id", _member_organization_id_list(user), "bigint")
+        tokens = tokens.filter(mine)
+        counts = TokenCount.objects.filter(mine)
     tokens.counts = counts
     return tokens
 

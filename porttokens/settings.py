@@ -178,6 +178,8 @@ MIDDLEWARE = [
     # A statement of a web request that runs too long is cancelled (PostgreSQL): a page
     # says so (503) instead of a worker hanging. Exports are exempt.
     "inventory.middleware.StatementTimeoutMiddleware",
+    # A request reads its reader's memberships once, however many token queries it builds.
+    "inventory.middleware.MembershipsOncePerRequestMiddleware",
     # Turns a login that django-axes refused into the lockout page; it must stay last.
     "axes.middleware.AxesMiddleware",
 ]

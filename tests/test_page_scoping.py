@@ -1,6 +1,7 @@
 """Who sees which tokens on the Port Tokens page: members see their organizations' tokens,
 outsiders and users without organizations nothing, a superuser everything."""
 
+from inventory.selectors import visible_tokens
 from tests import factories
 from tests.helpers import PAGE, get, page_html, shown_serials
 
@@ -41,3 +42,21 @@ def test_superuser_sees_every_organization(client, people):
     client.force_login(factories.make_superuser())
 
     assert shown_serials(client.get(PAGE)) == ["T-ACME", "T-OTHER"]
+
+
+def test_a_withdrawn_membership_hides_the_tokens_from_the_next_request(viewer_client, people):
+    factories.make_token(people.org, "T-MINE")
+    assert shown_serials(viewer_client.get(PAGE)) == ["T-MINE"]
+
+    people.viewer.memberships.all().delete()
+
+    assert shown_serials(viewer_client.get(PAGE)) == []
+
+
+def test_memberships_are_read_afresh_outside_a_request(people):
+    token = factories.make_token(people.other_org, "T-THEIRS")
+    assert not visible_tokens(people.viewer).filter(pk=token.pk).exists()
+
+    factories.grant(people.viewer, people.other_org, "viewer")
+
+    assert visible_tokens(people.viewer).filter(pk=token.pk).exists()
