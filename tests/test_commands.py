@@ -133,6 +133,18 @@ def test_seed_demo_leaves_every_foreign_key_in_place_and_checked():
     assert all(validated for *_, validated in before)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_seed_demo_leaves_the_planner_statistics_of_what_it_wrote():
+    seed("--tokens", "300")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE tablename LIKE 'inventory_%%'"
+        )
+        analyzed = {table for (table,) in cursor.fetchall()}
+    assert {"inventory_porttoken", "inventory_evse", "inventory_station"} <= analyzed
+
+
 def test_seed_demo_refuses_a_database_that_has_tokens():
     factories.make_token()
 
